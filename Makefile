@@ -1,0 +1,35 @@
+# iotagent-mqtt: the dojot MQTT IoT-agent in Swift.
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= debug
+APT_PACKAGES := libssl-dev librdkafka-dev libcurl4-openssl-dev pkg-config mosquitto mosquitto-clients kcat openssl
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build release test run bench clean
+
+# Installs the system packages only when one is missing (apt-get needs root).
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+run: deps
+	@scripts/run.sh
+
+bench: deps
+	@scripts/bench.sh
+
+clean:
+	rm -rf .build
