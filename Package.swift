@@ -39,8 +39,17 @@ let kafkaProducts: [Product] = []
 let kafkaTargets: [Target] = []
 
 // MARK: PKI: X.509 (libcrypto), HTTP client (libcurl), dev-pki, pki-sidecar.
-let pkiProducts: [Product] = []
-let pkiTargets: [Target] = []
+let pkiProducts: [Product] = [
+    .library(name: "X509", targets: ["X509"]),
+    .library(name: "HTTPClient", targets: ["HTTPClient"]),
+]
+let pkiTargets: [Target] = [
+    .target(name: "X509", dependencies: ["CLibCrypto"]),
+    .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "NIOPosix", package: "swift-nio")]),
+    .target(name: "MiniHTTPServer", dependencies: nio + [.product(name: "NIOHTTP1", package: "swift-nio"), logging]),
+    .testTarget(name: "X509Tests", dependencies: ["X509"]),
+    .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "MiniHTTPServer", logging]),
+]
 
 // MARK: Broker.
 let brokerProducts: [Product] = []

@@ -1,0 +1,21 @@
+/// A request that did not produce an HTTP response. HTTP error statuses are not errors: they
+/// come back as `HTTPResponse`.
+public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// curl failed: connection refused, timeout, TLS, ...; `code` is the CURLcode.
+        case transfer(code: Int)
+        case responseTooLarge
+        case invalidRequest
+    }
+
+    public let kind: Kind
+    public let method: HTTPMethod
+    public let url: String
+    /// curl's detailed message (its error buffer), or ours.
+    public let message: String
+
+    public var description: String { "\(method.rawValue) \(url): \(message)" }
+
+    /// Connection-level failures worth retrying later (refused, unresolved, timed out).
+    public var isTimeout: Bool { kind == .transfer(code: 28) }
+}

@@ -1,0 +1,104 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A small HTTP/1.1 server: one async handler per whole request. For dev-pki's API, health
+/// endpoints and test servers; not for high request rates.
+public final class MiniHTTPServer: Sendable {
+    public typealias Handler = @Sendable (ServerRequest) async -> ServerResponse
+    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+
+    /// Requests with larger bodies get 413 and the connection is closed.
+    public static let maximumBodyBytes = 1 << 20
+
+    private let serverChannel: NIOAsyncChannel<Connection, Never>
+    private let handler: Handler
+    private let logger: Logger
+    /// The bound port (useful when binding port 0).
+    public let port: Int
+
+    private init(serverChannel: NIOAsyncChannel<Connection, Never>, handler: @escaping Handler, logger: Logger) {
+        self.serverChannel = serverChannel
+        self.handler = handler
+        self.logger = logger
+        self.port = serverChannel.channel.localAddress?.port ?? 0
+    }
+
+    /// Binds now, so that the port is known and errors surface before `run`.
+    public static func bind(
+        host: String,
+        port: Int,
+        logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        handler: @escaping Handler
+    ) async throws -> MiniHTTPServer {
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    return try Connection(wrappingChannelSynchronously: channel)
+                }
+            }
+        return MiniHTTPServer(serverChannel: channel, handler: handler, logger: logger)
+    }
+
+    /// Serves until the task is cancelled or `close()` is called; then closes open connections.
+    public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            try await serverChannel.executeThenClose { inbound in
+                for try await connection in inbound {
+                    group.addTask { await self.serve(connection) }
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Stops accepting; `run` then returns.
+    public func close() async {
+        try? await serverChannel.channel.close()
+    }
+
+    private func serve(_ connection: Connection) async {
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var head: HTTPRequestHead?
+                var body: [UInt8] = []
+                for try await part in inbound {
+                    switch part {
+                    case .head(let requestHead):
+                        head = requestHead
+                        body = []
+                    case .body(let buffer):
+                        body.append(contentsOf: buffer.readableBytesView)
+                        if body.count > Self.maximumBodyBytes {
+                            try await write(.error(.payloadTooLarge, "body over \(Self.maximumBodyBytes) bytes"), keepAlive: false, to: outbound)
+                            return
+                        }
+                    case .end:
+                        guard let requestHead = head else { return }
+                        let response = await handler(ServerRequest(head: requestHead, body: body))
+                        try await write(response, keepAlive: requestHead.isKeepAlive, to: outbound)
+                        guard requestHead.isKeepAlive else { return }
+                        head = nil
+                    }
+                }
+            }
+        } catch {
+            logger.debug("HTTP connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func write(_ response: ServerResponse, keepAlive: Bool, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
+        var headers = HTTPHeaders(response.headers)
+        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        headers.replaceOrAdd(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)))
+        if !response.body.isEmpty {
+            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.body))))
+        }
+        try await outbound.write(.end(nil))
+    }
+}
