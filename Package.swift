@@ -39,14 +39,19 @@ let kafkaProducts: [Product] = []
 let kafkaTargets: [Target] = []
 
 // MARK: PKI: X.509 (libcrypto), HTTP client (libcurl), dev-pki, pki-sidecar.
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let pkiProducts: [Product] = [
     .library(name: "X509", targets: ["X509"]),
     .library(name: "HTTPClient", targets: ["HTTPClient"]),
+    .executable(name: "dev-pki", targets: ["dev-pki"]),
 ]
 let pkiTargets: [Target] = [
     .target(name: "X509", dependencies: ["CLibCrypto"]),
     .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "NIOPosix", package: "swift-nio")]),
     .target(name: "MiniHTTPServer", dependencies: nio + [.product(name: "NIOHTTP1", package: "swift-nio"), logging]),
+    .target(name: "PKIAPI"),
+    .target(name: "DevPKI", dependencies: ["X509", "PKIAPI", "MiniHTTPServer", logging]),
+    .executableTarget(name: "dev-pki", dependencies: ["DevPKI", logging, serviceLifecycle]),
     .testTarget(name: "X509Tests", dependencies: ["X509"]),
     .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "MiniHTTPServer", logging]),
 ]

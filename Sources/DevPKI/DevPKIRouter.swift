@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import MiniHTTPServer
+import NIOHTTP1
+import PKIAPI
+
+/// Maps x509-identity-mgmt's routes to the CA.
+public struct DevPKIRouter: Sendable {
+    let authority: DevCertificateAuthority
+    let defaultTenant: String
+    let logger: Logger
+
+    public init(authority: DevCertificateAuthority, defaultTenant: String, logger: Logger) {
+        self.authority = authority
+        self.defaultTenant = defaultTenant
+        self.logger = logger
+    }
+
+    public func handle(_ request: ServerRequest) async -> ServerResponse {
+        do {
+            return try await route(request)
+        } catch let failure as DevCertificateAuthority.Failure {
+            if case .badRequest(let message) = failure { return .error(.badRequest, message) }
+            logger.error("request failed", metadata: ["path": "\(request.path)", "error": "\(failure)"])
+            return .error(.internalServerError, "\(failure)")
+        } catch {
+            logger.error("request failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
+            return .error(.internalServerError, "\(error)")
+        }
+    }
+
+    private func route(_ request: ServerRequest) async throws -> ServerResponse {
+        let segments = request.pathSegments
+        switch (request.method, request.path) {
+        case (.GET, PKIPaths.throwAwayCA), (.GET, PKIPaths.ca):
+            return .json(.ok, CACertificateBody(certificateFingerprint: authority.caFingerprint, caPem: authority.caPEM))
+        case (.GET, PKIPaths.throwAwayCRL), (.GET, PKIPaths.crl):
+            let force = request.query?.split(separator: "&").contains("update=true") ?? false
+            return .json(.ok, CRLBody(crl: try await authority.revocationListPEM(forceUpdate: force)))
+        case (.POST, PKIPaths.throwAway):
+            let csr = try Self.decodeCSR(request.body)
+            let issued = try await authority.issueServiceCertificate(csrPEM: csr)
+            return .json(.created, IssuedCertificateBody(certificateFingerprint: issued.fingerprint, certificatePem: issued.pem))
+        case (.POST, PKIPaths.certificates):
+            let csr = try Self.decodeCSR(request.body)
+            let tenant = request.headers.first(name: "X-Tenant") ?? defaultTenant
+            let issued = try await authority.issueDeviceCertificate(csrPEM: csr, tenant: tenant)
+            return .json(.created, IssuedCertificateBody(certificateFingerprint: issued.fingerprint, certificatePem: issued.pem))
+        case (.GET, "/health"):
+            return .json(.ok, ["status": "ok"])
+        default:
+            break
+        }
+        // /api/v1/certificates/<fingerprint>
+        if segments.count == 4, "/" + segments[0..<3].joined(separator: "/") == PKIPaths.certificates {
+            let fingerprint = segments[3]
+            switch request.method {
+            case .GET:
+                guard let record = await authority.activeRecord(fingerprint: fingerprint) else {
+                    return .error(.notFound, "no certificate with fingerprint \(fingerprint)")
+                }
+                return .json(.ok, CertificateRecordBody(record))
+            case .DELETE:
+                guard try await authority.revoke(fingerprint: fingerprint) else {
+                    return .error(.notFound, "no certificate with fingerprint \(fingerprint)")
+                }
+                return ServerResponse(status: .noContent)
+            default:
+                return .error(.methodNotAllowed, "\(request.method) not allowed on \(request.path)")
+            }
+        }
+        let knownPaths = [PKIPaths.throwAwayCA, PKIPaths.ca, PKIPaths.throwAwayCRL, PKIPaths.crl, PKIPaths.throwAway, PKIPaths.certificates]
+        if knownPaths.contains(request.path) {
+            return .error(.methodNotAllowed, "\(request.method) not allowed on \(request.path)")
+        }
+        return .error(.notFound, "no route for \(request.method) \(request.path)")
+    }
+
+    private static func decodeCSR(_ body: [UInt8]) throws -> String {
+        guard let decoded = try? JSONDecoder().decode(CSRRequestBody.self, from: Data(body)) else {
+            throw DevCertificateAuthority.Failure.badRequest("the body must be JSON {\"csr\": \"<PEM>\"}")
+        }
+        return decoded.csr
+    }
+}
+
+/// `GET /api/v1/certificates/<fingerprint>`: the record, in x509-identity-mgmt's field names.
+struct CertificateRecordBody: Encodable {
+    let certificateFingerprint: String
+    let serialNumber: String
+    let subjectDN: String
+    let tenant: String?
+    let certificatePem: String
+    let issuedAt: String
+    let notAfter: String
+
+    init(_ record: IssuedRecord) {
+        let format = ISO8601DateFormatter()
+        certificateFingerprint = record.fingerprint
+        serialNumber = record.serialHex
+        subjectDN = "CN=\(record.commonName)"
+        tenant = record.tenant
+        certificatePem = record.certificatePem
+        issuedAt = format.string(from: record.issuedAt)
+        notAfter = format.string(from: record.notAfter)
+    }
+}
