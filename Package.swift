@@ -44,6 +44,7 @@ let pkiProducts: [Product] = [
     .library(name: "X509", targets: ["X509"]),
     .library(name: "HTTPClient", targets: ["HTTPClient"]),
     .executable(name: "dev-pki", targets: ["dev-pki"]),
+    .executable(name: "pki-sidecar", targets: ["pki-sidecar"]),
 ]
 let pkiTargets: [Target] = [
     .target(name: "X509", dependencies: ["CLibCrypto"]),
@@ -52,8 +53,23 @@ let pkiTargets: [Target] = [
     .target(name: "PKIAPI"),
     .target(name: "DevPKI", dependencies: ["X509", "PKIAPI", "MiniHTTPServer", logging]),
     .executableTarget(name: "dev-pki", dependencies: ["DevPKI", logging, serviceLifecycle]),
+    .target(
+        name: "PKISidecar",
+        dependencies: [
+            "X509", "HTTPClient", "PKIAPI", "MiniHTTPServer", logging,
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]
+    ),
+    .executableTarget(
+        name: "pki-sidecar",
+        dependencies: [
+            "PKISidecar", "PKIAPI", "MiniHTTPServer", "X509", logging, serviceLifecycle,
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]
+    ),
     .testTarget(name: "X509Tests", dependencies: ["X509"]),
     .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "MiniHTTPServer", logging]),
+    .testTarget(name: "PKITests", dependencies: ["DevPKI", "PKISidecar", "PKIAPI", "HTTPClient", "X509", logging]),
 ]
 
 // MARK: Broker.

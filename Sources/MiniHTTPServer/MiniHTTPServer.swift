@@ -46,13 +46,17 @@ public final class MiniHTTPServer: Sendable {
 
     /// Serves until the task is cancelled or `close()` is called; then closes open connections.
     public func run() async throws {
-        try await withThrowingDiscardingTaskGroup { group in
-            try await serverChannel.executeThenClose { inbound in
-                for try await connection in inbound {
-                    group.addTask { await self.serve(connection) }
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await serverChannel.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        group.addTask { await self.serve(connection) }
+                    }
                 }
+                group.cancelAll()
             }
-            group.cancelAll()
+        } catch is CancellationError {
+            // Cancellation is how a service group stops us: a normal end.
         }
     }
 

@@ -1,0 +1,81 @@
+import DevPKI
+import Foundation
+import Logging
+import PKISidecar
+import X509
+
+/// A dev-pki running in this process on 127.0.0.1.
+struct RunningDevPKI {
+    let server: DevPKIServer
+    let task: Task<Void, any Error>
+    var url: String { "http://127.0.0.1:\(server.port)" }
+
+    static func start(directory: URL, port: Int = 0, certificateDays: Int = 365) async throws -> RunningDevPKI {
+        let configuration = DevPKIConfiguration(
+            port: port, bindAddress: "127.0.0.1", dataDirectory: directory.path, certificateDays: certificateDays)
+        let server = try await DevPKIServer.start(configuration: configuration, logger: testLogger)
+        return RunningDevPKI(server: server, task: Task { try await server.run() })
+    }
+
+    func stop() async {
+        await server.http.close()
+        task.cancel()
+        _ = await task.result
+    }
+}
+
+let testLogger: Logger = {
+    var logger = Logger(label: "pki-tests")
+    logger.logLevel = .critical
+    return logger
+}()
+
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("pkitests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+func sidecarConfiguration(pkiURL: String, directory: URL) -> SidecarConfiguration {
+    SidecarConfiguration(
+        pkiURL: pkiURL, certificateDirectory: directory.path, hostname: "broker",
+        subjectAlternativeNames: [.dns("iotagent-mqtt"), .dns("localhost"), .ip("127.0.0.1")], keyType: .ec256,
+        renewBefore: .seconds(3600), crlRefreshInterval: .milliseconds(300), waitTimeout: .seconds(5),
+        retryMaximum: .milliseconds(500))
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(100))
+    }
+    return try await condition()
+}
+
+func readCertificate(_ path: String) -> Certificate? {
+    (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { try? Certificate(pem: $0) }
+}
+
+func fileMode(_ path: String) throws -> Int {
+    ((try FileManager.default.attributesOfItem(atPath: path))[.posixPermissions] as? NSNumber)?.intValue ?? -1
+}
+
+/// The `openssl` command as an independent checker.
+enum OpenSSLCommand {
+    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") }
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
