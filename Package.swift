@@ -56,7 +56,7 @@ let loadtestTargets: [Target] = []
 
 let package = Package(
     name: "iotagent-mqtt",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: coreProducts + runtimeProducts + kafkaProducts + pkiProducts + brokerProducts
         + bridgeProducts + loadtestProducts,
     dependencies: [
