@@ -26,7 +26,7 @@ let coreTargets: [Target] = [
     .target(name: "MQTTCore", dependencies: nio + [nioSSL, logging]),
     .testTarget(
         name: "MQTTCoreTests",
-        dependencies: ["MQTTCore", .product(name: "NIOTestUtils", package: "swift-nio")] + nio
+        dependencies: ["MQTTCore", .product(name: "NIOTestUtils", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")] + nio
     ),
 ]
 

@@ -29,7 +29,7 @@ public enum Topic {
                 guard previous == separator else { throw .misplacedWildcard }
                 afterMultiLevel = true
             default:
-                if previous == singleLevelWildcard { throw .misplacedWildcard }
+                if previous == singleLevelWildcard && byte != separator { throw .misplacedWildcard }
             }
             previous = byte
         }
