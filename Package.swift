@@ -43,8 +43,17 @@ let pkiProducts: [Product] = []
 let pkiTargets: [Target] = []
 
 // MARK: Broker.
-let brokerProducts: [Product] = []
-let brokerTargets: [Target] = []
+let brokerProducts: [Product] = [.executable(name: "broker", targets: ["BrokerMain"])]
+let brokerTargets: [Target] = [
+    .target(name: "MQTTAuthorization", dependencies: ["MQTTCore", logging]),
+    .target(
+        name: "Broker",
+        dependencies: ["MQTTCore", "MQTTAuthorization", logging, metrics, nioSSL, .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+            + nio + [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+    ),
+    .executableTarget(name: "BrokerMain", dependencies: ["Broker", "MQTTAuthorization", logging, .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+    .testTarget(name: "BrokerTests", dependencies: ["Broker", "MQTTCore"] + nio),
+]
 
 // MARK: Bridges.
 let bridgeProducts: [Product] = []
