@@ -26,7 +26,7 @@ let coreTargets: [Target] = [
     .target(name: "MQTTCore", dependencies: nio + [nioSSL, logging]),
     .testTarget(
         name: "MQTTCoreTests",
-        dependencies: ["MQTTCore", .product(name: "NIOTestUtils", package: "swift-nio")] + nio
+        dependencies: ["MQTTCore", .product(name: "NIOTestUtils", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")] + nio
     ),
 ]
 
@@ -73,8 +73,17 @@ let pkiTargets: [Target] = [
 ]
 
 // MARK: Broker.
-let brokerProducts: [Product] = []
-let brokerTargets: [Target] = []
+let brokerProducts: [Product] = [.executable(name: "broker", targets: ["BrokerMain"])]
+let brokerTargets: [Target] = [
+    .target(name: "MQTTAuthorization", dependencies: ["MQTTCore", logging]),
+    .target(
+        name: "Broker",
+        dependencies: ["MQTTCore", "MQTTAuthorization", logging, metrics, nioSSL, .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+            + nio + [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+    ),
+    .executableTarget(name: "BrokerMain", dependencies: ["Broker", "MQTTAuthorization", logging, .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+    .testTarget(name: "BrokerTests", dependencies: ["Broker", "MQTTCore"] + nio),
+]
 
 // MARK: Bridges.
 let bridgeProducts: [Product] = []
@@ -86,7 +95,7 @@ let loadtestTargets: [Target] = []
 
 let package = Package(
     name: "iotagent-mqtt",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: coreProducts + runtimeProducts + kafkaProducts + pkiProducts + brokerProducts
         + bridgeProducts + loadtestProducts,
     dependencies: [

@@ -1,0 +1,389 @@
+import Logging
+import MQTTAuthorization
+import MQTTCore
+import NIOCore
+
+/// One client connection: CONNECT, then the packets of an established session. It lives on its
+/// channel's event loop with that loop's router and the session it owns.
+final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, FlushableConnection {
+    typealias InboundIn = MQTTPacket
+    typealias OutboundOut = ByteBuffer
+
+    private enum State {
+        case awaitingConnect
+        /// A persistent session is on its way from another loop.
+        case adopting(ConnectPacket)
+        case connected(Session)
+        case closed
+    }
+
+    private let core: BrokerCore
+    private let router: LoopRouter
+    private let listener: Listener
+    /// The CN of the verified client certificate, on the TLS listener.
+    var certificateIdentity: String?
+    private var state = State.awaitingConnect
+    private var context: ChannelHandlerContext!
+    private var policy: (any ConnectionPolicy)?
+    private var will: ConnectPacket.Will?
+    /// False after DISCONNECT or a takeover: the will is not published then.
+    private var willArmed = true
+    private var needsFlush = false
+    private var connectTimeout: Scheduled<Void>?
+    private var backlog: [MQTTPacket] = []
+    private var pausedOn: SharedGroup?
+    private var logger: Logger
+
+    init(core: BrokerCore, router: LoopRouter, listener: Listener, logger: Logger) {
+        self.core = core
+        self.router = router
+        self.listener = listener
+        self.logger = logger
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.core.metrics.connectionsAccepted.increment()
+        self.core.metrics.connectionsActive.increment()
+        if let remote = context.remoteAddress { self.logger[metadataKey: "peer"] = "\(remote)" }
+        let timeout = TimeAmount.milliseconds(self.core.limits.connectTimeoutMilliseconds)
+        self.connectTimeout = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            guard case .awaitingConnect = self.state else { return }
+            self.core.metrics.connectTimeouts.increment()
+            self.logger.debug("closing: no CONNECT in time")
+            self.context.close(promise: nil)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.core.metrics.connectionsActive.decrement()
+        self.connectTimeout?.cancel()
+        let state = self.state
+        self.state = .closed
+        if case .connected(let session) = state {
+            self.connectionEnded(session)
+        }
+        self.router.flush()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let packet = Self.unwrapInboundIn(data)
+        self.core.metrics.packetIn(packet.type)
+        switch self.state {
+        case .awaitingConnect:
+            guard case .connect(let connect) = packet else {
+                return self.protocolViolation("first packet is \(packet.type.name), not CONNECT")
+            }
+            self.handleConnect(connect)
+        case .adopting:
+            self.backlog.append(packet)
+        case .connected(let session):
+            self.handle(packet, session: session)
+        case .closed:
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.router.flush()
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, case .connected(let session) = self.state {
+            session.pump()
+            self.router.flush()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case IdleStateHandler.IdleStateEvent.read = event {
+            self.core.metrics.keepaliveTimeouts.increment()
+            self.logger.debug("closing: keepalive expired")
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.core.metrics.protocolErrors.increment()
+        if case MQTTDecodingError.unsupportedProtocolLevel(let level) = error, case .awaitingConnect = self.state {
+            self.logger.debug("refusing protocol level \(level)")
+            self.writePacket(.connack(ConnAckPacket(returnCode: .unacceptableProtocolVersion)))
+            self.flushIfNeeded()
+        } else {
+            self.logger.debug("closing on error: \(error)")
+        }
+        context.close(promise: nil)
+    }
+
+    // MARK: CONNECT
+
+    private func handleConnect(_ connect: ConnectPacket) {
+        self.connectTimeout?.cancel()
+        var clientID = connect.clientID
+        if clientID.isEmpty {
+            guard connect.cleanSession else { return self.refuse(.identifierRejected, "empty client id needs a clean session") }
+            clientID = "auto-" + String(UInt64.random(in: .min ... .max), radix: 16)
+        }
+        guard clientID.utf8.count <= self.core.limits.maxClientIDLength else {
+            return self.refuse(.identifierRejected, "client id longer than \(self.core.limits.maxClientIDLength) bytes")
+        }
+        let identity = self.listener == .plain ? connect.username : self.certificateIdentity
+        let client = ClientIdentity(identity: identity, clientID: clientID, viaVerifiedCertificate: self.listener == .mutualTLS)
+        self.logger[metadataKey: "client_id"] = "\(clientID)"
+        self.logger[metadataKey: "identity"] = "\(identity ?? "-")"
+        if case .refused(let reason) = self.core.authorizer.authorizeConnect(client) {
+            self.core.metrics.aclDeniedConnect.increment()
+            return self.refuse(.notAuthorized, reason)
+        }
+        self.policy = self.core.authorizer.connectionPolicy(for: client)
+        self.will = connect.will
+        if connect.keepAlive > 0 {
+            let timeout = TimeAmount.milliseconds(Int64(connect.keepAlive) * 1500)
+            try? self.context.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: timeout), position: .before(self))
+        }
+        self.core.metrics.connects.increment()
+
+        let router = self.router
+        let claim = self.core.registry.claim(clientID: clientID, cleanSession: connect.cleanSession) {
+            Session(clientID: clientID, cleanSession: connect.cleanSession, location: router.index, limits: self.core.limits, metrics: self.core.metrics)
+        }
+        self.core.metrics.sessions.set(Double(self.core.registry.count))
+        if let replaced = claim.replaced { self.core.end(replaced, closingConnection: true) }
+        if claim.resumed {
+            self.state = .adopting(connect)
+            let handler = NIOLoopBound(self, eventLoop: self.context.eventLoop)
+            self.core.move(claim.session, to: router.index) { session in handler.value.adopt(session, resumed: true) }
+        } else {
+            self.adopt(claim.session, resumed: false)
+        }
+    }
+
+    /// The session is on this loop now: answer CONNACK and start.
+    private func adopt(_ session: Session, resumed: Bool) {
+        switch self.state {
+        case .awaitingConnect, .adopting: break
+        case .connected, .closed:
+            // The connection went away while its session was moving here.
+            if session.cleanSession { self.core.endOnOwner(session, router: self.router) }
+            return
+        }
+        self.writePacket(.connack(ConnAckPacket(sessionPresent: resumed, returnCode: .accepted)))
+        self.state = .connected(session)
+        self.logger.debug("connected", metadata: ["session_present": "\(resumed)"])
+        session.attach(self)
+        let backlog = self.backlog
+        self.backlog = []
+        for packet in backlog { self.handle(packet, session: session) }
+        self.router.flush()
+    }
+
+    private func refuse(_ code: ConnectReturnCode, _ reason: String) {
+        self.logger.info("refusing connection", metadata: ["reason": "\(reason)", "return_code": "\(code.rawValue)"])
+        self.core.metrics.connectionsRefused("\(code)").increment()
+        self.state = .closed
+        self.writePacket(.connack(ConnAckPacket(returnCode: code)))
+        self.flushIfNeeded()
+        self.context.close(promise: nil)
+    }
+
+    // MARK: Packets of a connected session
+
+    private func handle(_ packet: MQTTPacket, session: Session) {
+        switch packet {
+        case .publish(let publish): self.handlePublish(publish, session: session)
+        case .puback(let id): session.pubAck(id)
+        case .pubrec(let id): session.pubRec(id)
+        case .pubrel(let id):
+            session.awaitingPubRel.remove(id)
+            self.writePacket(.pubcomp(packetID: id))
+        case .pubcomp(let id): session.pubComp(id)
+        case .subscribe(let subscribe): self.handleSubscribe(subscribe, session: session)
+        case .unsubscribe(let unsubscribe):
+            for filter in unsubscribe.filters where session.subscriptions.removeValue(forKey: filter) != nil {
+                self.core.unsubscribe(session, filter: filter, on: self.router)
+            }
+            self.writePacket(.unsuback(packetID: unsubscribe.packetID))
+        case .pingreq: self.writePacket(.pingresp)
+        case .disconnect:
+            self.willArmed = false
+            self.context.close(promise: nil)
+        case .connect: self.protocolViolation("second CONNECT")
+        case .connack, .suback, .unsuback, .pingresp: self.protocolViolation("\(packet.type.name) from a client")
+        }
+    }
+
+    private func handlePublish(_ publish: PublishPacket, session: Session) {
+        self.core.metrics.messageIn(publish.qos)
+        guard self.policy?.canPublish(topic: publish.topic) ?? false else {
+            self.core.metrics.aclDeniedPublish.increment()
+            self.logger.warning("publish denied, closing", metadata: ["topic": "\(publish.topic)"])
+            self.state = .closed
+            self.context.close(promise: nil)
+            return
+        }
+        if publish.qos == .exactlyOnce, !session.awaitingPubRel.insert(publish.packetID!).inserted {
+            // A retransmission of a message already routed: acknowledge, never route twice.
+            self.writePacket(.pubrec(packetID: publish.packetID!))
+            return
+        }
+        let message = BrokerMessage(topic: publish.topic, payload: publish.payload, qos: publish.qos, retain: publish.retain)
+        if publish.retain { self.core.retained.store(message) }
+        if let full = self.router.route(message) { self.pause(until: full) }
+        switch publish.qos {
+        case .atMostOnce: break
+        case .atLeastOnce: self.writePacket(.puback(packetID: publish.packetID!))
+        case .exactlyOnce: self.writePacket(.pubrec(packetID: publish.packetID!))
+        }
+    }
+
+    private func handleSubscribe(_ subscribe: SubscribePacket, session: Session) {
+        var codes: [SubAckReturnCode] = []
+        var granted: [(String, QoS)] = []
+        for subscription in subscribe.subscriptions {
+            let filter = subscription.filter
+            let shared: SharedFilter?
+            do { shared = try SharedFilter.parse(filter) } catch {
+                codes.append(.failure)
+                continue
+            }
+            guard self.policy?.canSubscribe(filter: filter) ?? false else {
+                self.core.metrics.aclDeniedSubscribe.increment()
+                self.logger.info("subscription denied", metadata: ["filter": "\(filter)"])
+                codes.append(.failure)
+                continue
+            }
+            session.subscriptions[filter] = subscription.qos
+            self.core.subscribe(session, filter: filter, qos: subscription.qos, on: self.router)
+            codes.append(.granted(subscription.qos))
+            if shared == nil { granted.append((filter, subscription.qos)) }
+        }
+        self.writePacket(.suback(SubAckPacket(packetID: subscribe.packetID, returnCodes: codes)))
+        // Retained messages follow the SUBACK; shared subscriptions get none.
+        for (filter, qos) in granted {
+            for message in self.core.retained.matching(filter: filter) {
+                session.enqueue(OutboundMessage(message: message, qos: min(message.qos, qos), retain: true, sharedGroup: nil))
+            }
+        }
+    }
+
+    // MARK: Ending
+
+    private func connectionEnded(_ session: Session) {
+        if self.willArmed, let will = self.will {
+            self.publishWill(will)
+        }
+        if session.cleanSession {
+            self.core.endOnOwner(session, router: self.router)
+        } else {
+            let handedOver = session.detach()
+            for message in self.router.redistribute(handedOver, from: session) { session.enqueue(message) }
+        }
+        self.logger.debug("disconnected")
+    }
+
+    private func publishWill(_ will: ConnectPacket.Will) {
+        guard self.policy?.canPublish(topic: will.topic) ?? false else {
+            self.core.metrics.aclDeniedPublish.increment()
+            self.logger.info("will denied", metadata: ["topic": "\(will.topic)"])
+            return
+        }
+        let message = BrokerMessage(topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain)
+        if will.retain { self.core.retained.store(message) }
+        self.router.route(message)
+    }
+
+    private func protocolViolation(_ reason: String) {
+        self.core.metrics.protocolErrors.increment()
+        self.logger.debug("closing on protocol violation: \(reason)")
+        self.context.close(promise: nil)
+    }
+
+    // MARK: Backpressure for shared subscriptions
+
+    /// Stops reading from this publisher until the group has room again (checked every 10 ms).
+    private func pause(until group: SharedGroup) {
+        guard self.pausedOn == nil else { return }
+        self.pausedOn = group
+        self.core.metrics.publisherPauses.increment()
+        self.context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        self.scheduleResumeCheck()
+    }
+
+    private func scheduleResumeCheck() {
+        self.context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(10)) {
+            guard let group = self.pausedOn, case .connected = self.state else { return }
+            if group.hasRoom(maxQueued: self.core.limits.maxQueued) {
+                self.pausedOn = nil
+                self.context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+            } else {
+                self.scheduleResumeCheck()
+            }
+        }
+    }
+
+    // MARK: SessionConnection, FlushableConnection
+
+    var isWritable: Bool { self.context.channel.isWritable }
+
+    func write(publish: PublishPacket) {
+        var buffer = self.context.channel.allocator.buffer(capacity: 16 + publish.topic.utf8.count + min(publish.payload.readableBytes, 1024))
+        do { try publish.writeHeader(to: &buffer) } catch {
+            self.logger.error("cannot encode PUBLISH: \(error)")
+            return
+        }
+        self.core.metrics.bytesOut.increment(by: buffer.readableBytes + publish.payload.readableBytes)
+        // Small payloads are copied into one buffer; large ones go out as a second, shared buffer.
+        if publish.payload.readableBytes <= 1024 {
+            buffer.writeImmutableBuffer(publish.payload)
+            self.context.write(Self.wrapOutboundOut(buffer), promise: nil)
+        } else {
+            self.context.write(Self.wrapOutboundOut(buffer), promise: nil)
+            self.context.write(Self.wrapOutboundOut(publish.payload), promise: nil)
+        }
+        self.core.metrics.packetOut(.publish)
+        self.markDirty()
+    }
+
+    func write(packet: MQTTPacket) { self.writePacket(packet) }
+
+    private func writePacket(_ packet: MQTTPacket) {
+        var buffer = self.context.channel.allocator.buffer(capacity: 8)
+        do { try packet.write(to: &buffer) } catch {
+            self.logger.error("cannot encode \(packet.type.name): \(error)")
+            return
+        }
+        self.core.metrics.bytesOut.increment(by: buffer.readableBytes)
+        self.core.metrics.packetOut(packet.type)
+        self.context.write(Self.wrapOutboundOut(buffer), promise: nil)
+        self.markDirty()
+    }
+
+    func closeForTakeover() {
+        self.willArmed = false
+        self.state = .closed
+        self.context.close(promise: nil)
+    }
+
+    private func markDirty() {
+        guard !self.needsFlush else { return }
+        self.needsFlush = true
+        self.router.markDirty(self)
+    }
+
+    func flushIfNeeded() {
+        guard self.needsFlush else { return }
+        self.needsFlush = false
+        self.context.flush()
+    }
+}

@@ -1,0 +1,106 @@
+import MQTTCore
+import MQTTAuthorization
+import NIOCore
+
+/// What every connection of the broker shares: the loops and their routers, the session
+/// registry, retained messages, limits, authorization and metrics.
+final class BrokerCore: Sendable {
+    let loops: [any EventLoop]
+    let registry = SessionRegistry()
+    let retained: RetainedStore
+    let limits: BrokerLimits
+    let metrics: BrokerMetrics
+    let authorizer: any Authorizer
+    /// Written once by `start`, before any connection is accepted; read-only afterwards.
+    nonisolated(unsafe) private(set) var routers: [NIOLoopBound<LoopRouter>] = []
+    private let loopIndexes: [ObjectIdentifier: Int]
+
+    var loopCount: Int { self.loops.count }
+
+    init(group: any EventLoopGroup, limits: BrokerLimits, authorizer: any Authorizer, metrics: BrokerMetrics) throws {
+        self.loops = Array(group.makeIterator())
+        self.limits = limits
+        self.authorizer = authorizer
+        self.metrics = metrics
+        self.retained = RetainedStore(metrics: metrics)
+        self.loopIndexes = Dictionary(uniqueKeysWithValues: self.loops.enumerated().map { (ObjectIdentifier($1), $0) })
+        self.routers = try self.loops.enumerated().map { index, loop in
+            try loop.submit { NIOLoopBound(LoopRouter(index: index, eventLoop: loop, core: self), eventLoop: loop) }.wait()
+        }
+    }
+
+    func routerIndex(of loop: any EventLoop) -> Int {
+        self.loopIndexes[ObjectIdentifier(loop)]!
+    }
+
+    // MARK: Subscriptions: applied here at once, on the other loops as soon as they get to it.
+
+    func subscribe(_ session: Session, filter: String, qos: QoS, on router: LoopRouter) {
+        router.applySubscribe(session, filter: filter, qos: qos)
+        self.onOtherLoops(than: router) { $0.applySubscribe(session, filter: filter, qos: qos) }
+    }
+
+    func unsubscribe(_ session: Session, filter: String, on router: LoopRouter) {
+        router.applyUnsubscribe(session, filter: filter)
+        self.onOtherLoops(than: router) { $0.applyUnsubscribe(session, filter: filter) }
+    }
+
+    private func onOtherLoops(than router: LoopRouter, _ update: @escaping @Sendable (LoopRouter) -> Void) {
+        for (index, loop) in self.loops.enumerated() where index != router.index {
+            let target = self.routers[index]
+            loop.execute { update(target.value) }
+        }
+    }
+
+    // MARK: Session life
+
+    /// Runs `body` on the loop that owns `session`, following it if it moves meanwhile.
+    func onOwner(of session: Session, _ body: @escaping @Sendable (LoopRouter) -> Void) {
+        let owner = session.location.load(ordering: .acquiring)
+        let router = self.routers[owner]
+        self.loops[owner].execute {
+            guard session.location.load(ordering: .acquiring) == owner else {
+                self.onOwner(of: session, body)
+                return
+            }
+            body(router.value)
+        }
+    }
+
+    /// Moves a persistent session to the loop of the connection that resumes it: its current
+    /// connection (if any) is closed without its will, then `adopt` runs on the target loop.
+    func move(_ session: Session, to target: Int, adopt: @escaping @Sendable (Session) -> Void) {
+        self.onOwner(of: session) { router in
+            if session.isOnline { self.metrics.takeovers.increment() }
+            session.dropConnectionForTakeover()
+            session.suspend()
+            session.location.store(target, ordering: .releasing)
+            self.loops[target].execute { adopt(session) }
+            router.flush()
+        }
+    }
+
+    /// Ends a session on its own loop: unsubscribes it everywhere, forgets it, and gives its
+    /// shared-subscription messages to the other members of their groups.
+    func end(_ session: Session, closingConnection: Bool) {
+        self.onOwner(of: session) { router in
+            if closingConnection {
+                if session.isOnline { self.metrics.takeovers.increment() }
+                session.dropConnectionForTakeover()
+            }
+            self.endOnOwner(session, router: router)
+        }
+    }
+
+    /// `end` for a caller already on the session's loop.
+    func endOnOwner(_ session: Session, router: LoopRouter) {
+        let messages = session.terminate()
+        for filter in session.subscriptions.keys { self.unsubscribe(session, filter: filter, on: router) }
+        session.subscriptions.removeAll()
+        self.registry.remove(session)
+        self.metrics.sessions.set(Double(self.registry.count))
+        let leftovers = router.redistribute(messages, from: session)
+        if !leftovers.isEmpty { self.metrics.sharedUndeliverable.increment(by: leftovers.count) }
+        router.flush()
+    }
+}

@@ -1,0 +1,17 @@
+/// The broker's limits (SPEC section 3, "Listeners and limits").
+public struct BrokerLimits: Sendable, Hashable {
+    /// Larger packets close the connection.
+    public var maxPacketBytes: Int = 262_144
+    /// Unacknowledged outgoing QoS 1/2 messages per session.
+    public var maxInflight: Int = 100
+    /// Messages waiting per session beyond the in-flight window; past it the oldest are dropped
+    /// (except for shared-subscription messages, which push back on publishers instead).
+    public var maxQueued: Int = 1000
+    /// 0: no limit.
+    public var maxConnections: Int = 0
+    public var maxClientIDLength: Int = 256
+    /// A connection that has not completed its TLS handshake and CONNECT by then is closed.
+    public var connectTimeoutMilliseconds: Int64 = 10_000
+
+    public init() {}
+}

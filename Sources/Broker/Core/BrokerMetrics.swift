@@ -1,0 +1,45 @@
+import CoreMetrics
+import MQTTCore
+
+/// Every metric the broker reports, created once at start-up (never per message).
+struct BrokerMetrics: Sendable {
+    let connectionsActive = Meter(label: "broker_connections_active")
+    let connectionsAccepted = Counter(label: "broker_connections_accepted_total")
+    let connectionsRefused: @Sendable (String) -> Counter
+    let connects = Counter(label: "broker_connects_total")
+    let protocolErrors = Counter(label: "broker_protocol_errors_total")
+    let keepaliveTimeouts = Counter(label: "broker_keepalive_timeouts_total")
+    let connectTimeouts = Counter(label: "broker_connect_timeouts_total")
+    let takeovers = Counter(label: "broker_session_takeovers_total")
+    let bytesIn = Counter(label: "broker_bytes_received_total")
+    let bytesOut = Counter(label: "broker_bytes_sent_total")
+    private let packetsIn: [Counter]
+    private let packetsOut: [Counter]
+    private let messagesInByQoS: [Counter]
+    private let messagesOutByQoS: [Counter]
+    let aclDeniedPublish = Counter(label: "broker_acl_denied_total", dimensions: [("action", "publish")])
+    let aclDeniedSubscribe = Counter(label: "broker_acl_denied_total", dimensions: [("action", "subscribe")])
+    let aclDeniedConnect = Counter(label: "broker_acl_denied_total", dimensions: [("action", "connect")])
+    let queueDrops = Counter(label: "broker_queue_dropped_total")
+    let sharedRedeliveries = Counter(label: "broker_shared_redelivered_total")
+    let sharedUndeliverable = Counter(label: "broker_shared_undeliverable_total")
+    let publisherPauses = Counter(label: "broker_publisher_pauses_total")
+    let retainedMessages = Meter(label: "broker_retained_messages")
+    let sessions = Meter(label: "broker_sessions")
+
+    init() {
+        self.connectionsRefused = { reason in Counter(label: "broker_connections_refused_total", dimensions: [("reason", reason)]) }
+        let types = PacketType.allCases
+        self.packetsIn = [Counter(label: "broker_packets_received_total", dimensions: [("type", "invalid")])]
+            + types.map { Counter(label: "broker_packets_received_total", dimensions: [("type", $0.name)]) }
+        self.packetsOut = [Counter(label: "broker_packets_sent_total", dimensions: [("type", "invalid")])]
+            + types.map { Counter(label: "broker_packets_sent_total", dimensions: [("type", $0.name)]) }
+        self.messagesInByQoS = QoS.allCases.map { Counter(label: "broker_messages_received_total", dimensions: [("qos", "\($0.rawValue)")]) }
+        self.messagesOutByQoS = QoS.allCases.map { Counter(label: "broker_messages_sent_total", dimensions: [("qos", "\($0.rawValue)")]) }
+    }
+
+    func packetIn(_ type: PacketType) { self.packetsIn[Int(type.rawValue)].increment() }
+    func packetOut(_ type: PacketType) { self.packetsOut[Int(type.rawValue)].increment() }
+    func messageIn(_ qos: QoS) { self.messagesInByQoS[Int(qos.rawValue)].increment() }
+    func messagesOut(_ qos: QoS) { self.messagesOutByQoS[Int(qos.rawValue)].increment() }
+}

@@ -1,0 +1,171 @@
+import MQTTCore
+import NIOCore
+
+/// One per event loop, touched only on it: this loop's copy of the subscription index, the
+/// sessions it owns, and batches of deliveries for other loops. Routing reads the local copy
+/// without any lock; a message for a session on another loop travels in a batch, one
+/// `execute` per batch and loop, never one hop per message.
+final class LoopRouter {
+    struct Delivery {
+        var session: Session
+        var message: OutboundMessage
+    }
+
+    let index: Int
+    let eventLoop: any EventLoop
+    unowned let core: BrokerCore
+    private var subscriptions = SubscriptionIndex<SubscriberKey, SubscriberEntry>()
+    private var outboxes: [[Delivery]]
+    private var dirty: [any FlushableConnection] = []
+    private var scratchMatches: [(Session, QoS)] = []
+    private var scratchGroups: [SharedGroup] = []
+    private var scratchDedup: [ObjectIdentifier: Int] = [:]
+
+    init(index: Int, eventLoop: any EventLoop, core: BrokerCore) {
+        self.index = index
+        self.eventLoop = eventLoop
+        self.core = core
+        self.outboxes = Array(repeating: [], count: core.loopCount)
+    }
+
+    // MARK: Routing
+
+    /// Routes a published message to every matching subscription.
+    /// - Returns: a shared group none of whose members had room: the publisher should pause.
+    @discardableResult
+    func route(_ message: BrokerMessage) -> SharedGroup? {
+        self.scratchMatches.removeAll(keepingCapacity: true)
+        self.scratchGroups.removeAll(keepingCapacity: true)
+        self.subscriptions.forEachMatch(topic: message.topic) { _, entry in
+            switch entry {
+            case .session(let session, let qos): self.scratchMatches.append((session, qos))
+            case .group(let group): self.scratchGroups.append(group)
+            }
+        }
+        if self.scratchMatches.count > 1 { self.mergeOverlappingSubscriptions() }
+        for (session, granted) in self.scratchMatches {
+            let qos = min(message.qos, granted)
+            self.deliver(Delivery(session: session, message: OutboundMessage(message: message, qos: qos, retain: false, sharedGroup: nil)))
+        }
+        var full: SharedGroup?
+        for group in self.scratchGroups {
+            guard let (member, memberFull) = group.next(maxQueued: self.core.limits.maxQueued) else { continue }
+            if memberFull { full = group }
+            let qos = min(message.qos, member.qos)
+            self.deliver(Delivery(session: member.session, message: OutboundMessage(message: message, qos: qos, retain: false, sharedGroup: group.key)))
+        }
+        return full
+    }
+
+    /// One copy per session, at the highest QoS any of its matching filters granted.
+    private func mergeOverlappingSubscriptions() {
+        self.scratchDedup.removeAll(keepingCapacity: true)
+        var merged = 0
+        for i in self.scratchMatches.indices {
+            let (session, qos) = self.scratchMatches[i]
+            if let at = self.scratchDedup[ObjectIdentifier(session)] {
+                self.scratchMatches[at].1 = max(self.scratchMatches[at].1, qos)
+            } else {
+                self.scratchDedup[ObjectIdentifier(session)] = merged
+                self.scratchMatches[merged] = (session, qos)
+                merged += 1
+            }
+        }
+        self.scratchMatches.removeLast(self.scratchMatches.count - merged)
+    }
+
+    /// Hands a message to its session here, or to the batch for the loop that owns it.
+    func deliver(_ delivery: Delivery) {
+        let owner = delivery.session.location.load(ordering: .acquiring)
+        if owner == self.index {
+            if delivery.session.isTerminated {
+                // It ended while this message was on its way: a shared message goes to another member.
+                if delivery.message.sharedGroup != nil {
+                    let leftovers = self.redistribute([delivery.message], from: delivery.session)
+                    if !leftovers.isEmpty { self.core.metrics.sharedUndeliverable.increment(by: leftovers.count) }
+                }
+                return
+            }
+            delivery.session.enqueue(delivery.message)
+        } else {
+            self.outboxes[owner].append(delivery)
+        }
+    }
+
+    /// Deliveries batched for this loop by others (or forwarded: the session moved meanwhile).
+    func receive(_ batch: [Delivery]) {
+        for delivery in batch { self.deliver(delivery) }
+        self.flush()
+    }
+
+    /// Ends a batch of work: sends other loops their deliveries, flushes written connections.
+    func flush() {
+        for target in self.outboxes.indices where !self.outboxes[target].isEmpty {
+            let batch = self.outboxes[target]
+            self.outboxes[target].removeAll(keepingCapacity: true)
+            let router = self.core.routers[target]
+            self.core.loops[target].execute { router.value.receive(batch) }
+        }
+        let dirty = self.dirty
+        self.dirty.removeAll(keepingCapacity: true)
+        for connection in dirty { connection.flushIfNeeded() }
+    }
+
+    func markDirty(_ connection: any FlushableConnection) {
+        self.dirty.append(connection)
+    }
+
+    // MARK: Shared-subscription hand-over
+
+    /// Gives messages of a departing member to other members of their groups.
+    /// - Returns: the ones no other member could take.
+    func redistribute(_ messages: [OutboundMessage], from leaving: Session) -> [OutboundMessage] {
+        var leftovers: [OutboundMessage] = []
+        for message in messages {
+            guard let key = message.sharedGroup,
+                  case .group(let group) = self.subscriptions.value(filter: key.filter, key: .group(key.group)),
+                  let (member, _) = group.next(excluding: leaving, maxQueued: self.core.limits.maxQueued)
+            else {
+                leftovers.append(message)
+                continue
+            }
+            var moved = message
+            moved.qos = min(message.message.qos, member.qos)
+            self.deliver(Delivery(session: member.session, message: moved))
+            self.core.metrics.sharedRedeliveries.increment()
+        }
+        return leftovers
+    }
+
+    // MARK: This loop's copy of the subscription index
+
+    func applySubscribe(_ session: Session, filter: String, qos: QoS) {
+        if let shared = try? SharedFilter.parse(filter) {
+            let key = SharedGroupKey(group: shared.group, filter: shared.filter)
+            if case .group(let group) = self.subscriptions.value(filter: shared.filter, key: .group(shared.group)) {
+                group.upsert(session, qos: qos)
+            } else {
+                let group = SharedGroup(key: key)
+                group.upsert(session, qos: qos)
+                self.subscriptions.insert(filter: shared.filter, key: .group(shared.group), value: .group(group))
+            }
+        } else {
+            self.subscriptions.insert(filter: filter, key: .session(ObjectIdentifier(session)), value: .session(session, qos))
+        }
+    }
+
+    func applyUnsubscribe(_ session: Session, filter: String) {
+        if let shared = try? SharedFilter.parse(filter) {
+            guard case .group(let group) = self.subscriptions.value(filter: shared.filter, key: .group(shared.group)) else { return }
+            group.remove(session)
+            if group.isEmpty { self.subscriptions.remove(filter: shared.filter, key: .group(shared.group)) }
+        } else {
+            self.subscriptions.remove(filter: filter, key: .session(ObjectIdentifier(session)))
+        }
+    }
+}
+
+/// A connection that has written without flushing and is flushed at the end of the batch.
+protocol FlushableConnection: AnyObject {
+    func flushIfNeeded()
+}

@@ -1,0 +1,8 @@
+/// MQTT quality of service levels.
+public enum QoS: UInt8, Sendable, Hashable, Comparable, CaseIterable {
+    case atMostOnce = 0
+    case atLeastOnce = 1
+    case exactlyOnce = 2
+
+    public static func < (lhs: QoS, rhs: QoS) -> Bool { lhs.rawValue < rhs.rawValue }
+}

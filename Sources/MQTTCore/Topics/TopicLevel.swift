@@ -1,0 +1,19 @@
+/// One level of a topic or filter, compared and hashed byte for byte as MQTT requires (Swift's
+/// `String` equality would treat canonically equivalent Unicode as equal).
+struct TopicLevel: Hashable, Sendable {
+    let bytes: Substring.UTF8View
+
+    init(_ bytes: Substring.UTF8View) { self.bytes = bytes }
+
+    static func == (lhs: TopicLevel, rhs: TopicLevel) -> Bool {
+        lhs.bytes.elementsEqual(rhs.bytes)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        let hashed: Void? = self.bytes.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if hashed == nil {
+            for byte in self.bytes { hasher.combine(byte) }
+        }
+        hasher.combine(self.bytes.count)
+    }
+}
