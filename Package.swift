@@ -39,7 +39,7 @@ let kafkaProducts: [Product] = []
 let kafkaTargets: [Target] = []
 
 // MARK: PKI: X.509 (libcrypto), HTTP client (libcurl), dev-pki, pki-sidecar.
-let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let pkiServiceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let pkiProducts: [Product] = [
     .library(name: "X509", targets: ["X509"]),
     .library(name: "HTTPClient", targets: ["HTTPClient"]),
@@ -49,10 +49,10 @@ let pkiProducts: [Product] = [
 let pkiTargets: [Target] = [
     .target(name: "X509", dependencies: ["CLibCrypto"]),
     .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "NIOPosix", package: "swift-nio")]),
-    .target(name: "MiniHTTPServer", dependencies: nio + [.product(name: "NIOHTTP1", package: "swift-nio"), logging]),
+    .target(name: "MiniHTTPServer", dependencies: nio + [.product(name: "NIOHTTP1", package: "swift-nio"), nioSSL, logging]),
     .target(name: "PKIAPI"),
     .target(name: "DevPKI", dependencies: ["X509", "PKIAPI", "MiniHTTPServer", logging]),
-    .executableTarget(name: "dev-pki", dependencies: ["DevPKI", logging, serviceLifecycle]),
+    .executableTarget(name: "dev-pki", dependencies: ["DevPKI", logging, pkiServiceLifecycle]),
     .target(
         name: "PKISidecar",
         dependencies: [
@@ -63,12 +63,12 @@ let pkiTargets: [Target] = [
     .executableTarget(
         name: "pki-sidecar",
         dependencies: [
-            "PKISidecar", "PKIAPI", "MiniHTTPServer", "X509", logging, serviceLifecycle,
+            "PKISidecar", "PKIAPI", "MiniHTTPServer", "X509", logging, pkiServiceLifecycle,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
     .testTarget(name: "X509Tests", dependencies: ["X509"]),
-    .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "MiniHTTPServer", logging]),
+    .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "MiniHTTPServer", "X509", nioSSL, logging]),
     .testTarget(name: "PKITests", dependencies: ["DevPKI", "PKISidecar", "PKIAPI", "HTTPClient", "X509", logging]),
 ]
 

@@ -27,7 +27,7 @@ public struct DevPKIConfiguration: Sendable {
         self.certificateDays = certificateDays
     }
 
-    public static func fromEnvironment(_ environment: EnvironmentReader = EnvironmentReader()) throws(EnvironmentReader.InvalidValue) -> Self {
+    public static func fromEnvironment(_ environment: PKIEnvironment = PKIEnvironment()) throws(PKIEnvironment.InvalidValue) -> Self {
         let tenant = environment.string("DEV_PKI_DEFAULT_TENANT", default: "admin")
         guard DevicePolicy.isValidTenant(tenant) else {
             throw .init(variable: "DEV_PKI_DEFAULT_TENANT", value: tenant, expected: "a tenant name without ':' or '/'")

@@ -6,9 +6,10 @@ public struct HTTPClient: Sendable {
     public let configuration: HTTPClientConfiguration
     private let threadPool: NIOThreadPool
 
-    /// Shared by all clients that do not bring their own pool; never shut down.
+    /// Shared by all clients that do not bring their own pool; never shut down. Each thread
+    /// carries one transfer at a time, so a few slow servers do not hold up the others.
     private static let defaultThreadPool: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: 2)
+        let pool = NIOThreadPool(numberOfThreads: 4)
         pool.start()
         return pool
     }()

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A small HTTP/1.1 server: one async handler per whole request. For dev-pki's API, health
 /// endpoints and test servers; not for high request rates.
@@ -25,18 +26,22 @@ public final class MiniHTTPServer: Sendable {
         self.port = serverChannel.channel.localAddress?.port ?? 0
     }
 
-    /// Binds now, so that the port is known and errors surface before `run`.
+    /// Binds now, so that the port is known and errors surface before `run`. With `tls`, serves HTTPS.
     public static func bind(
         host: String,
         port: Int,
         logger: Logger,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        tls: NIOSSLContext? = nil,
         handler: @escaping Handler
     ) async throws -> MiniHTTPServer {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     return try Connection(wrappingChannelSynchronously: channel)
                 }

@@ -46,7 +46,7 @@ public struct SidecarConfiguration: Sendable {
         self.httpBindAddress = httpBindAddress
     }
 
-    public static func fromEnvironment(_ environment: EnvironmentReader = EnvironmentReader()) throws(EnvironmentReader.InvalidValue) -> Self {
+    public static func fromEnvironment(_ environment: PKIEnvironment = PKIEnvironment()) throws(PKIEnvironment.InvalidValue) -> Self {
         let hostname = environment.string("HOSTNAME") ?? ProcessInfo.processInfo.hostName
         guard !hostname.isEmpty, !hostname.contains("/"), hostname != ".", hostname != ".." else {
             throw .init(variable: "HOSTNAME", value: hostname, expected: "a host name usable as a file name")
@@ -79,7 +79,7 @@ public struct SidecarConfiguration: Sendable {
     }
 
     /// `PKI_URL`, else the original's `EJBCA_ADDRESS` (`host:port`), else the default.
-    public static func resolvePKIURL(_ environment: EnvironmentReader) throws(EnvironmentReader.InvalidValue) -> String {
+    public static func resolvePKIURL(_ environment: PKIEnvironment) throws(PKIEnvironment.InvalidValue) -> String {
         if let url = environment.string("PKI_URL") {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw .init(variable: "PKI_URL", value: url, expected: "an http:// or https:// URL")

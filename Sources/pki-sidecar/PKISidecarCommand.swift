@@ -107,7 +107,7 @@ struct Device: AsyncParsableCommand {
         guard let type = KeyType(rawValue: keyType) else {
             throw ValidationError("--key-type must be rsa2048, rsa4096 or ec256")
         }
-        let url = try pkiURL ?? SidecarConfiguration.resolvePKIURL(EnvironmentReader())
+        let url = try pkiURL ?? SidecarConfiguration.resolvePKIURL(PKIEnvironment())
         let client = PKIClient(baseURL: url, extraHeaders: token.map { [("Authorization", "Bearer \($0)")] } ?? [])
         let enrollment = DeviceEnrollment(client: client, outputDirectory: out, tenant: tenant, keyType: type, logger: logger)
         let fingerprints = try await enrollment.enrol(ids: ids.split(separator: ",").map(String.init))

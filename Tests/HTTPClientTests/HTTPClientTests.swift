@@ -35,7 +35,7 @@ private func decode(_ response: HTTPResponse) throws -> [String: String] {
 }
 
 @Suite(.timeLimit(.minutes(1))) struct HTTPClientTests {
-    let client = HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .seconds(2), totalTimeout: .seconds(5)))
+    let client = HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .seconds(5), totalTimeout: .seconds(30)))
 
     @Test func getReturnsStatusHeadersAndBody() async throws {
         try await withEchoServer { base in

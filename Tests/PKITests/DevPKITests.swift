@@ -109,12 +109,12 @@ import X509
     @Test func configurationErrorsNameTheVariable() {
         for (name, value) in [("DEV_PKI_PORT", "70000"), ("DEV_PKI_CRL_DAYS", "0"), ("DEV_PKI_CERT_DAYS", "x"), ("DEV_PKI_DEFAULT_TENANT", "a:b")] {
             #expect {
-                try DevPKIConfiguration.fromEnvironment(EnvironmentReader([name: value]))
+                try DevPKIConfiguration.fromEnvironment(PKIEnvironment([name: value]))
             } throws: { error in
-                (error as? EnvironmentReader.InvalidValue)?.variable == name && "\(error)".contains(name)
+                (error as? PKIEnvironment.InvalidValue)?.variable == name && "\(error)".contains(name)
             }
         }
-        let defaults = try? DevPKIConfiguration.fromEnvironment(EnvironmentReader([:]))
+        let defaults = try? DevPKIConfiguration.fromEnvironment(PKIEnvironment([:]))
         #expect(defaults?.port == 3000)
         #expect(defaults?.crlDays == 7)
         #expect(defaults?.dataDirectory == "./data/dev-pki")

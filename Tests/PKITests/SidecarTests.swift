@@ -179,7 +179,7 @@ import X509
 
     @Test func configurationReadsSANsAndTheOriginalPKIAddress() throws {
         let configuration = try SidecarConfiguration.fromEnvironment(
-            EnvironmentReader([
+            PKIEnvironment([
                 "HOSTNAME": "iotagent-mqtt", "EJBCA_ADDRESS": "pki:3000", "INTERNAL_DNS": "vernemq-k8s",
                 "EXTERNAL_SERVER_HOSTNAME": "mqtt.example.com", "EXTERNAL_SERVER_IP": "10.1.2.3", "PKI_KEY_TYPE": "ec256",
             ]))
@@ -189,7 +189,7 @@ import X509
         #expect(configuration.crlRefreshInterval == .seconds(7200))
         #expect(configuration.renewBefore == .seconds(43200))
         let preferred = try SidecarConfiguration.fromEnvironment(
-            EnvironmentReader(["HOSTNAME": "b", "PKI_URL": "https://pki.example:8443", "EJBCA_ADDRESS": "x:1"]))
+            PKIEnvironment(["HOSTNAME": "b", "PKI_URL": "https://pki.example:8443", "EJBCA_ADDRESS": "x:1"]))
         #expect(preferred.pkiURL == "https://pki.example:8443")
         #expect(preferred.subjectAlternativeNames.isEmpty)
     }
@@ -201,9 +201,9 @@ import X509
         ]
         for (name, value) in cases {
             #expect {
-                try SidecarConfiguration.fromEnvironment(EnvironmentReader(["HOSTNAME": "b", name: value]))
+                try SidecarConfiguration.fromEnvironment(PKIEnvironment(["HOSTNAME": "b", name: value]))
             } throws: { error in
-                (error as? EnvironmentReader.InvalidValue)?.variable == name
+                (error as? PKIEnvironment.InvalidValue)?.variable == name
             }
         }
     }

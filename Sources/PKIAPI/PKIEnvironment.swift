@@ -2,7 +2,7 @@ import Foundation
 
 /// Reads configuration variables with errors that name the variable. Kept small on purpose: the
 /// shared ServiceRuntime module replaces it once it lands.
-public struct EnvironmentReader: Sendable {
+public struct PKIEnvironment: Sendable {
     public struct InvalidValue: Error, Sendable, CustomStringConvertible {
         public let variable: String
         public let value: String
