@@ -91,17 +91,16 @@ struct CertificateRecordBody: Encodable {
     let subjectDN: String
     let tenant: String?
     let certificatePem: String
-    let issuedAt: String
-    let notAfter: String
+    let issuedAt: Date
+    let notAfter: Date
 
     init(_ record: IssuedRecord) {
-        let format = ISO8601DateFormatter()
         certificateFingerprint = record.fingerprint
         serialNumber = record.serialHex
         subjectDN = "CN=\(record.commonName)"
         tenant = record.tenant
         certificatePem = record.certificatePem
-        issuedAt = format.string(from: record.issuedAt)
-        notAfter = format.string(from: record.notAfter)
+        issuedAt = record.issuedAt
+        notAfter = record.notAfter
     }
 }

@@ -106,19 +106,18 @@ enum CurlEasy {
         case .get:
             return ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
         case .post, .put, .delete:
-            var status = ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method.rawValue)
-            if let body = request.body, status == CURLE_OK {
-                status = ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
-                if status == CURLE_OK {
-                    // COPYPOSTFIELDS: curl keeps its own copy, the Swift buffer is only lent for this call.
-                    status = body.withUnsafeBytes { ccurl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)) }
-                }
-            } else if request.method == .post, status == CURLE_OK {
-                status = ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, 0)
-                if status == CURLE_OK { status = ccurl_setopt_string(handle, CURLOPT_COPYPOSTFIELDS, "") }
-            }
-            return status
+            let status = ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method.rawValue)
+            guard status == CURLE_OK, request.body != nil || request.method != .delete else { return status }
+            return applyBody(request.body ?? [], handle: handle)
         }
+    }
+
+    /// COPYPOSTFIELDS: curl keeps its own copy, the Swift buffer is only lent for this call.
+    private static func applyBody(_ body: [UInt8], handle: UnsafeMutableRawPointer) -> CURLcode {
+        let status = ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
+        guard status == CURLE_OK else { return status }
+        guard !body.isEmpty else { return ccurl_setopt_string(handle, CURLOPT_COPYPOSTFIELDS, "") }
+        return body.withUnsafeBytes { ccurl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress)) }
     }
 
     private static func applyTLS(_ tls: TLSOptions, handle: UnsafeMutableRawPointer) -> CURLcode {

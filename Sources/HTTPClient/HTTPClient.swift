@@ -33,11 +33,12 @@ public struct HTTPClient: Sendable {
         return try outcome.get()
     }
 
+    /// GET, asking for JSON.
     public func get(_ url: String, headers: [(name: String, value: String)] = []) async throws(HTTPClientError) -> HTTPResponse {
         try await execute(HTTPRequest(method: .get, url: url, headers: [("Accept", "application/json")] + headers))
     }
 
-    /// POSTs a JSON body (already encoded).
+    /// POSTs a JSON body (already encoded), asking for JSON.
     public func post(_ url: String, json: [UInt8], headers: [(name: String, value: String)] = []) async throws(HTTPClientError) -> HTTPResponse {
         try await execute(
             HTTPRequest(

@@ -16,6 +16,6 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "\(method.rawValue) \(url): \(message)" }
 
-    /// Connection-level failures worth retrying later (refused, unresolved, timed out).
+    /// curl gave up on the connect or total timeout (CURLE_OPERATION_TIMEDOUT).
     public var isTimeout: Bool { kind == .transfer(code: 28) }
 }

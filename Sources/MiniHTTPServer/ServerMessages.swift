@@ -41,6 +41,7 @@ public struct ServerResponse: Sendable {
     public static func json<Body: Encodable>(_ status: HTTPResponseStatus, _ body: Body) -> ServerResponse {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
         guard let data = try? encoder.encode(body) else {
             return ServerResponse(status: .internalServerError)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PKIAPI
 import X509
 
 /// The device helper (the original `certreq.sh`): per device id, a key and a certificate from
@@ -25,7 +26,7 @@ public struct DeviceEnrollment: Sendable {
             throw SidecarError.failed("invalid device id \"\(id)\"")
         }
         let root = URL(fileURLWithPath: outputDirectory)
-        let ca = try await client.caCertificate(path: "/api/v1/ca")
+        let ca = try await client.caCertificate(path: PKIPaths.ca)
         try FileManager.default.createDirectory(at: root.appendingPathComponent("ca"), withIntermediateDirectories: true)
         try AtomicFile.write(ca.pem(), to: root.appendingPathComponent("ca/ca.pem").path)
         var fingerprints: [String: String] = [:]

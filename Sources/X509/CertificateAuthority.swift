@@ -99,9 +99,11 @@ public struct CertificateAuthority: Sendable {
         }
         try builder.setIssuer(certificate)
         try builder.setPublicKey(publicKey)
+        // keyEncipherment is meaningful (RSA key transport) only for RSA keys.
+        let keyUsage = EVP_PKEY_get_base_id(publicKey) == EVP_PKEY_RSA ? "digitalSignature,keyEncipherment" : "digitalSignature"
         var extensions: [(Int32, String)] = [
             (NID_basic_constraints, "critical,CA:FALSE"),
-            (NID_key_usage, "critical,digitalSignature,keyEncipherment"),
+            (NID_key_usage, "critical,\(keyUsage)"),
             (NID_subject_key_identifier, "hash"),
             (NID_authority_key_identifier, "keyid:always"),
         ]

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MiniHTTPServer
 import PKIAPI
 import PKISidecar
 import ServiceLifecycle
-import MiniHTTPServer
 import X509
 
 @main
@@ -43,36 +43,53 @@ struct Run: AsyncParsableCommand {
         }
         logger.info("starting pki-sidecar", metadata: ["configuration": "\(settings.summary)", "once": "\(once)"])
         let sidecar = PKISidecar(configuration: settings, logger: logger)
-        do {
-            try await sidecar.bootstrap()
-        } catch {
-            guard !once, sidecar.hasUsableFiles else {
+        if once {
+            do {
+                try await sidecar.bootstrap()
+            } catch {
                 logger.critical("enrolment failed: \(error)")
                 throw ExitCode(error.exitCode)
             }
-            logger.error("enrolment failed; serving the existing files and retrying", metadata: ["error": "\(error)"])
+            return
         }
-        if once { return }
-        var services: [any Service] = [MaintenanceService(sidecar: sidecar)]
+        // The health endpoint serves from the start, so probes see "alive, not ready" while the
+        // first enrolment waits for the PKI.
+        var services: [any Service] = [SidecarService(sidecar: sidecar, logger: logger)]
         if settings.httpPort != 0 {
             let health = try await HealthEndpoint.bind(
                 host: settings.httpBindAddress, port: settings.httpPort, status: sidecar.status, logger: logger)
             services.append(HealthService(server: health))
         }
-        try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+        do {
+            try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+        } catch let error as SidecarError {
+            logger.critical("enrolment failed: \(error)")
+            throw ExitCode(error.exitCode)
+        }
     }
 }
 
-struct MaintenanceService: Service {
+/// First enrolment, then maintenance until shutdown. A failed first enrolment ends the process
+/// unless usable files from an earlier run are there to serve meanwhile.
+struct SidecarService: Service {
     let sidecar: PKISidecar
+    let logger: Logger
+
     func run() async throws {
-        await cancelWhenGracefulShutdown { await sidecar.maintain() }
+        try await cancelWhenGracefulShutdown {
+            do {
+                try await sidecar.bootstrap()
+            } catch {
+                guard sidecar.hasUsableFiles, !Task.isCancelled else { throw error }
+                logger.error("enrolment failed; serving the existing files and retrying", metadata: ["error": "\(error)"])
+            }
+            await sidecar.maintain()
+        }
     }
 }
 
 struct HealthService: Service {
     let server: MiniHTTPServer
-    init(server: MiniHTTPServer) { self.server = server }
     func run() async throws {
         try await cancelWhenGracefulShutdown { try await server.run() }
     }
