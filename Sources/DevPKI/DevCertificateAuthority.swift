@@ -32,7 +32,7 @@ public actor DevCertificateAuthority {
         self.logger = logger
         directory = URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        authority = try Self.loadOrCreateAuthority(in: directory, logger: logger)
+        authority = try Self.loadOrCreateAuthority(in: directory, keyType: configuration.caKeyType, logger: logger)
         caPEM = try authority.certificate.pem()
         caFingerprint = try authority.certificate.sha256Fingerprint()
         let stateFile = directory.appendingPathComponent("state.json")
@@ -52,7 +52,7 @@ public actor DevCertificateAuthority {
         }
     }
 
-    private static func loadOrCreateAuthority(in directory: URL, logger: Logger) throws -> CertificateAuthority {
+    private static func loadOrCreateAuthority(in directory: URL, keyType: KeyType, logger: Logger) throws -> CertificateAuthority {
         let keyFile = directory.appendingPathComponent("ca.key").path
         let certificateFile = directory.appendingPathComponent("ca.crt").path
         if FileManager.default.fileExists(atPath: keyFile) {
@@ -62,7 +62,7 @@ public actor DevCertificateAuthority {
             return try CertificateAuthority(certificate: certificate, key: key)
         }
         let authority = try CertificateAuthority.selfSigned(
-            key: PrivateKey(generating: .rsa2048), commonName: "X509 Identity CA",
+            key: PrivateKey(generating: keyType), commonName: "X509 Identity CA",
             organization: "dojot IoT Platform (dev-pki)", validity: .days(3650 * 2))
         try AtomicFile.write(authority.key.pem(), to: keyFile, mode: 0o600)
         try AtomicFile.write(authority.certificate.pem(), to: certificateFile)

@@ -1,5 +1,6 @@
 import Foundation
 import PKIAPI
+import X509
 
 /// dev-pki's settings, read once from the environment at start-up.
 public struct DevPKIConfiguration: Sendable {
@@ -10,6 +11,8 @@ public struct DevPKIConfiguration: Sendable {
     /// CRL validity; the CRL is re-signed once half of it has passed.
     public var crlDays: Int
     public var certificateDays: Int
+    /// The CA's own key, used only when the CA is first created.
+    public var caKeyType: KeyType
 
     public init(
         port: Int = 3000,
@@ -17,7 +20,8 @@ public struct DevPKIConfiguration: Sendable {
         dataDirectory: String = "./data/dev-pki",
         defaultTenant: String = "admin",
         crlDays: Int = 7,
-        certificateDays: Int = 365
+        certificateDays: Int = 365,
+        caKeyType: KeyType = .rsa2048
     ) {
         self.port = port
         self.bindAddress = bindAddress
@@ -25,6 +29,7 @@ public struct DevPKIConfiguration: Sendable {
         self.defaultTenant = defaultTenant
         self.crlDays = crlDays
         self.certificateDays = certificateDays
+        self.caKeyType = caKeyType
     }
 
     public static func fromEnvironment(_ environment: PKIEnvironment = PKIEnvironment()) throws(PKIEnvironment.InvalidValue) -> Self {
@@ -38,12 +43,13 @@ public struct DevPKIConfiguration: Sendable {
             dataDirectory: environment.string("DEV_PKI_DATA_DIR", default: "./data/dev-pki"),
             defaultTenant: tenant,
             crlDays: try environment.integer("DEV_PKI_CRL_DAYS", default: 7, range: 1...3650),
-            certificateDays: try environment.integer("DEV_PKI_CERT_DAYS", default: 365, range: 1...36500)
+            certificateDays: try environment.integer("DEV_PKI_CERT_DAYS", default: 365, range: 1...36500),
+            caKeyType: try environment.choice("DEV_PKI_CA_KEY_TYPE", default: KeyType.rsa2048)
         )
     }
 
     /// For the start-up log line.
     public var summary: String {
-        "bind=\(bindAddress):\(port) dataDir=\(dataDirectory) defaultTenant=\(defaultTenant) crlDays=\(crlDays) certDays=\(certificateDays)"
+        "bind=\(bindAddress):\(port) dataDir=\(dataDirectory) defaultTenant=\(defaultTenant) crlDays=\(crlDays) certDays=\(certificateDays) caKeyType=\(caKeyType.rawValue)"
     }
 }

@@ -52,7 +52,7 @@ private func withHTTPSServer(_ files: TLSFiles, mutual: Bool = false, _ body: (S
 }
 
 private func client(_ tls: TLSOptions) -> HTTPClient {
-    HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .seconds(3), totalTimeout: .seconds(5), tls: tls))
+    HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .seconds(10), totalTimeout: .seconds(30), tls: tls))
 }
 
 private func isTransferError(_ error: any Error) -> Bool {

@@ -12,7 +12,8 @@ struct RunningDevPKI {
 
     static func start(directory: URL, port: Int = 0, certificateDays: Int = 365) async throws -> RunningDevPKI {
         let configuration = DevPKIConfiguration(
-            port: port, bindAddress: "127.0.0.1", dataDirectory: directory.path, certificateDays: certificateDays)
+            port: port, bindAddress: "127.0.0.1", dataDirectory: directory.path, certificateDays: certificateDays,
+            caKeyType: .ec256)
         let server = try await DevPKIServer.start(configuration: configuration, logger: testLogger)
         return RunningDevPKI(server: server, task: Task { try await server.run() })
     }
