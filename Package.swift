@@ -52,7 +52,10 @@ let brokerTargets: [Target] = [
             + nio + [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
     ),
     .executableTarget(name: "BrokerMain", dependencies: ["Broker", "MQTTAuthorization", logging, .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
-    .testTarget(name: "BrokerTests", dependencies: ["Broker", "MQTTCore"] + nio),
+    .testTarget(
+        name: "BrokerTests",
+        dependencies: ["Broker", "MQTTCore", "MQTTAuthorization", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+    ),
 ]
 
 // MARK: Bridges.
