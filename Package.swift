@@ -63,8 +63,17 @@ let bridgeProducts: [Product] = []
 let bridgeTargets: [Target] = []
 
 // MARK: Load test.
-let loadtestProducts: [Product] = []
-let loadtestTargets: [Target] = []
+let loadtestProducts: [Product] = [.executable(name: "loadtest", targets: ["LoadTestMain"])]
+let loadtestTargets: [Target] = [
+    .target(
+        name: "LoadTest",
+        dependencies: ["MQTTCore", nioSSL, .product(name: "Histogram", package: "hdrhistogram-swift")] + nio
+    ),
+    .executableTarget(
+        name: "LoadTestMain",
+        dependencies: ["LoadTest", "MQTTCore", .product(name: "ArgumentParser", package: "swift-argument-parser")] + nio
+    ),
+]
 
 let package = Package(
     name: "iotagent-mqtt",
