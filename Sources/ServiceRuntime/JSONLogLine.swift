@@ -1,3 +1,5 @@
+import Logging
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Logging
 
 /// Encodes one log event as one line of JSON:
 /// `{"timestamp":"2026-01-02T03:04:05.678Z","level":"info","label":"broker","message":"...",<metadata>}`.

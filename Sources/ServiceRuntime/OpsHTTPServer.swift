@@ -17,6 +17,7 @@ public actor OpsHTTPServer: Service {
     private let routes: OpsRoutes
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
+    private let idleTimeout: TimeAmount
     private var state: State = .waiting(waiters: [], started: false)
 
     private enum State {
@@ -31,27 +32,31 @@ public actor OpsHTTPServer: Service {
     ///   - port: the port; 0 picks a free one (see ``localAddress()``).
     ///   - readiness: the parts not ready yet; `/ready` answers 503 naming them until it is empty.
     ///   - metrics: the registry `/metrics` renders; by default the one swift-metrics reports to.
+    ///   - idleTimeout: a connection silent this long is closed, so idle sockets cannot pile up.
     public init(
         host: String,
         port: Int,
         readiness: @escaping ReadinessCheck = { [] },
         metrics: PrometheusCollectorRegistry = MetricsBootstrap.registry,
+        idleTimeout: Duration = .seconds(60),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "ops-http")
     ) {
         self.host = host
         self.port = port
         self.routes = OpsRoutes(readiness: readiness, metrics: metrics)
+        self.idleTimeout = TimeAmount(idleTimeout)
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
     }
 
-    /// Like ``init(host:port:readiness:metrics:eventLoopGroup:logger:)`` with `readiness.check`.
+    /// Like ``init(host:port:readiness:metrics:idleTimeout:eventLoopGroup:logger:)`` with `readiness.check`.
     public init(
         host: String,
         port: Int,
         readiness: ReadinessState,
         metrics: PrometheusCollectorRegistry = MetricsBootstrap.registry,
+        idleTimeout: Duration = .seconds(60),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "ops-http")
     ) {
@@ -60,6 +65,7 @@ public actor OpsHTTPServer: Service {
             port: port,
             readiness: readiness.check,
             metrics: metrics,
+            idleTimeout: idleTimeout,
             eventLoopGroup: eventLoopGroup,
             logger: logger
         )
@@ -97,7 +103,10 @@ public actor OpsHTTPServer: Service {
         } catch {
             for waiter in takeWaiters() { waiter.resume(throwing: error) }
             state = .stopped
-            logger.error("ops endpoint cannot listen", metadata: ["host": "\(host)", "port": "\(port)", "error": "\(error)"])
+            logger.error(
+                "ops endpoint cannot listen",
+                metadata: ["host": "\(host)", "port": "\(port)", "error": "\(error)"]
+            )
             throw error
         }
         let address = listener.localAddress!
@@ -124,11 +133,13 @@ public actor OpsHTTPServer: Service {
 
     private func bind(tracking connections: OpenConnections) async throws -> any Channel {
         let routes = self.routes
+        let idleTimeout = self.idleTimeout
         return try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 connections.insert(channel)
                 return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(OpsHTTPHandler(routes: routes))
                 }

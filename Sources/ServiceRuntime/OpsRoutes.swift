@@ -40,7 +40,9 @@ struct OpsRoutes: Sendable {
         }
     }
 
-    private static func json(_ status: HTTPResponseStatus, _ fields: [(String, JSONString.JSONFieldValue)]) -> Response {
+    private typealias Fields = [(String, JSONString.JSONFieldValue)]
+
+    private static func json(_ status: HTTPResponseStatus, _ fields: Fields) -> Response {
         Response(status: status, contentType: jsonContentType, body: JSONString.object(fields))
     }
 }

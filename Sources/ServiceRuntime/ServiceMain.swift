@@ -11,7 +11,8 @@ import UnixSignals
 public enum ServiceMain {
     /// Reads the configuration and builds the services; runs once, before any service starts.
     /// Whatever it reads through the reader is logged once, secrets redacted, before the start.
-    public typealias MakeServices = (_ environment: inout EnvironmentReader, _ logger: Logger) async throws -> [any Service]
+    public typealias MakeServices =
+        (_ environment: inout EnvironmentReader, _ logger: Logger) async throws -> [any Service]
 
     public enum ExitCode {
         public static let success: Int32 = 0

@@ -35,7 +35,10 @@ import Testing
         let unset = error([:]) { reader throws(ConfigurationError) in try reader.requiredString("PKI_URL") }
         #expect(unset?.variable == "PKI_URL")
         #expect(unset?.message.hasPrefix("PKI_URL:") == true)
-        #expect(error(["PKI_URL": "  "]) { reader throws(ConfigurationError) in try reader.requiredString("PKI_URL") } != nil)
+        #expect(
+            error(["PKI_URL": "  "]) { reader throws(ConfigurationError) in try reader.requiredString("PKI_URL") }
+                != nil
+        )
     }
 
     // MARK: int
@@ -61,14 +64,18 @@ import Testing
     }
 
     @Test func intMessageDescribesOpenRanges() {
-        let failure = error(["N": "0"]) { reader throws(ConfigurationError) in try reader.int("N", default: 1, in: 1...Int.max) }
+        let failure = error(["N": "0"]) { reader throws(ConfigurationError) in
+            try reader.int("N", default: 1, in: 1...Int.max)
+        }
         #expect(failure?.message == "N: \"0\" is not an integer >= 1")
     }
 
     // MARK: bool
 
-    @Test(arguments: [("true", true), ("TRUE", true), ("1", true), ("yes", true), ("Yes", true),
-                      ("false", false), ("0", false), ("no", false), ("NO", false)])
+    @Test(arguments: [
+        ("true", true), ("TRUE", true), ("1", true), ("yes", true), ("Yes", true),
+        ("false", false), ("0", false), ("no", false), ("NO", false),
+    ])
     func boolAcceptsTheSixSpellings(text: String, expected: Bool) throws {
         var reader = EnvironmentReader(["B": text])
         #expect(try reader.bool("B", default: !expected) == expected)
@@ -79,7 +86,9 @@ import Testing
         let failure = error(["V2K_MQTT_REJECT_UNAUTHORIZED": text]) { reader throws(ConfigurationError) in
             try reader.bool("V2K_MQTT_REJECT_UNAUTHORIZED", default: true)
         }
-        #expect(failure?.message == "V2K_MQTT_REJECT_UNAUTHORIZED: \"\(text)\" is not a boolean (true/false, 1/0, yes/no)")
+        #expect(
+            failure?.message == "V2K_MQTT_REJECT_UNAUTHORIZED: \"\(text)\" is not a boolean (true/false, 1/0, yes/no)"
+        )
     }
 
     // MARK: port
@@ -125,7 +134,9 @@ import Testing
 
     @Test func oneOfAndEnumerationAcceptAllowedValues() throws {
         var reader = EnvironmentReader(["BROKER_AUTHZ": "acl-file", "V2K_MQTT_PROTOCOL": "mqtt"])
-        #expect(try reader.oneOf("BROKER_AUTHZ", default: "dojot", allowed: ["dojot", "acl-file", "none"]) == "acl-file")
+        #expect(
+            try reader.oneOf("BROKER_AUTHZ", default: "dojot", allowed: ["dojot", "acl-file", "none"]) == "acl-file"
+        )
         #expect(try reader.enumeration("V2K_MQTT_PROTOCOL", default: MQTTProtocol.mqtts) == .mqtt)
         #expect(try reader.enumeration("UNSET", default: MQTTProtocol.mqtts) == .mqtts)
     }
@@ -204,13 +215,19 @@ import Testing
         _ = try reader.port("BROKER_MQTT_PORT", default: 1883)
 
         let entries = reader.effectiveConfiguration
-        #expect(entries.map(\.name) == ["BROKER_MQTT_PORT", "BROKER_HTTP_PORT", "DB_PASSWORD", "BROKER_TLS_KEY", "LIFETIME"])
+        #expect(
+            entries.map(\.name) == [
+                "BROKER_MQTT_PORT", "BROKER_HTTP_PORT", "DB_PASSWORD", "BROKER_TLS_KEY", "LIFETIME",
+            ]
+        )
         #expect(entries.map(\.loggableValue) == ["1884", "8888", "<redacted>", "/certs/b.key", "1800000 ms"])
         #expect(entries.map(\.isSet) == [true, false, true, true, false])
     }
 
-    @Test(arguments: [("BROKER_TLS_KEY", true), ("sasl.password", true), ("CLIENT_SECRET", true),
-                      ("ACCESS_TOKEN", true), ("BROKER_MQTT_PORT", false)])
+    @Test(arguments: [
+        ("BROKER_TLS_KEY", true), ("sasl.password", true), ("CLIENT_SECRET", true),
+        ("ACCESS_TOKEN", true), ("BROKER_MQTT_PORT", false),
+    ])
     func secretsAreRecognisedByName(name: String, isSecret: Bool) {
         #expect(ConfigurationRedaction.isSecret(name) == isSecret)
     }

@@ -30,7 +30,11 @@ enum HTTPTestClient {
             }
     }
 
-    static func send(_ method: HTTPMethod, _ path: String, on outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>) async throws {
+    static func send(
+        _ method: HTTPMethod,
+        _ path: String,
+        on outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>
+    ) async throws {
         let head = HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: ["host": "127.0.0.1"])
         try await outbound.write(.head(head))
         try await outbound.write(.end(nil))

@@ -51,8 +51,10 @@ import Testing
         #expect(object["metadata.level"] as? String == "shadowed")
     }
 
-    @Test(arguments: ["quote \" backslash \\ slash /", "new\nline\r\ttab", "nul \u{0} bell \u{7} del \u{7F}",
-                      "unicode é ✓ 🚀", "\u{2028}"])
+    @Test(arguments: [
+        "quote \" backslash \\ slash /", "new\nline\r\ttab", "nul \u{0} bell \u{7} del \u{7F}",
+        "unicode é ✓ 🚀", "\u{2028}",
+    ])
     func messagesAreEscapedSoTheLineStaysValidJSON(message: String) throws {
         let capture = LogCapture()
         capture.logger().error("\(message)", metadata: ["\(message)": "\(message)"])
@@ -73,7 +75,9 @@ import Testing
         let capture = LogCapture()
         let output = capture.output
         let provider = Logger.MetadataProvider { ["trace-id": "abc"] }
-        let logger = Logger(label: "p") { label in JSONLogHandler(label: label, metadataProvider: provider, output: output) }
+        let logger = Logger(label: "p") { label in
+            JSONLogHandler(label: label, metadataProvider: provider, output: output)
+        }
         logger.info("with provider", metadata: ["trace-id": "event wins"])
         let object = try #require(try capture.objects().first)
         #expect(object["trace-id"] as? String == "event wins")

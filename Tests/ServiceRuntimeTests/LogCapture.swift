@@ -12,7 +12,8 @@ final class LogCapture: Sendable {
 
     func logger(label: String = "test", level: Logger.Level = .trace) -> Logger {
         let output = self.output
-        var logger = Logger(label: label) { label in JSONLogHandler(label: label, metadataProvider: nil, output: output) }
+        var logger = Logger(label: label) { label in JSONLogHandler(label: label, metadataProvider: nil, output: output)
+        }
         logger.logLevel = level
         return logger
     }

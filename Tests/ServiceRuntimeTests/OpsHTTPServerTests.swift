@@ -18,7 +18,13 @@ import Testing
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         _ body: (Int) async throws -> Void
     ) async throws {
-        let server = OpsHTTPServer(host: "127.0.0.1", port: 0, readiness: readiness, metrics: metrics, logger: quietLogger)
+        let server = OpsHTTPServer(
+            host: "127.0.0.1",
+            port: 0,
+            readiness: readiness,
+            metrics: metrics,
+            logger: quietLogger
+        )
         let group = ServiceGroup(services: [server], logger: quietLogger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -115,7 +121,12 @@ import Testing
     }
 
     @Test func gracefulShutdownClosesThePortAndOpenConnections() async throws {
-        let server = OpsHTTPServer(host: "127.0.0.1", port: 0, metrics: PrometheusCollectorRegistry(), logger: quietLogger)
+        let server = OpsHTTPServer(
+            host: "127.0.0.1",
+            port: 0,
+            metrics: PrometheusCollectorRegistry(),
+            logger: quietLogger
+        )
         let group = ServiceGroup(services: [server], logger: quietLogger)
         let running = Task { try await group.run() }
         let port = try await server.localPort()
@@ -133,9 +144,35 @@ import Testing
         await #expect(throws: OpsHTTPServerError.notListening) { try await server.localPort() }
     }
 
+    @Test func idleConnectionIsClosedAfterTheIdleTimeout() async throws {
+        let server = OpsHTTPServer(
+            host: "127.0.0.1",
+            port: 0,
+            metrics: PrometheusCollectorRegistry(),
+            idleTimeout: .milliseconds(100),
+            logger: quietLogger
+        )
+        let group = ServiceGroup(services: [server], logger: quietLogger)
+        let running = Task { try await group.run() }
+        let idle = try await HTTPTestClient.connect(port: try await server.localPort())
+        let start = ContinuousClock.now
+        // Ends when the server closes the connection; the suite's time limit catches a hang.
+        try await idle.executeThenClose { inbound, _ in
+            for try await _ in inbound {}
+        }
+        #expect(ContinuousClock.now - start >= .milliseconds(90))
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
+
     @Test func runFailsWhenThePortIsTaken() async throws {
         try await withServer { port in
-            let second = OpsHTTPServer(host: "127.0.0.1", port: port, metrics: PrometheusCollectorRegistry(), logger: quietLogger)
+            let second = OpsHTTPServer(
+                host: "127.0.0.1",
+                port: port,
+                metrics: PrometheusCollectorRegistry(),
+                logger: quietLogger
+            )
             let waiter = Task { try await second.localPort() }
             await #expect(throws: (any Error).self) { try await second.run() }
             await #expect(throws: (any Error).self) { try await waiter.value }

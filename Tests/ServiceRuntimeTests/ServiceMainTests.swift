@@ -28,7 +28,10 @@ import Darwin
         let lines = try capture.objects()
         #expect(lines.count == 1)
         #expect(lines.first?["level"] as? String == "critical")
-        #expect(lines.first?["message"] as? String == #"invalid configuration: BROKER_MQTT_PORT: "abc" is not a port (0-65535)"#)
+        #expect(
+            lines.first?["message"] as? String
+                == #"invalid configuration: BROKER_MQTT_PORT: "abc" is not a port (0-65535)"#
+        )
         #expect(lines.first?["variable"] as? String == "BROKER_MQTT_PORT")
     }
 
@@ -56,7 +59,12 @@ import Darwin
             ) { environment, logger in
                 let port = try environment.port("TEST_OPS_PORT", default: 9000)
                 _ = environment.string("TEST_API_TOKEN", default: "")
-                let server = OpsHTTPServer(host: "127.0.0.1", port: port, metrics: PrometheusCollectorRegistry(), logger: logger)
+                let server = OpsHTTPServer(
+                    host: "127.0.0.1",
+                    port: port,
+                    metrics: PrometheusCollectorRegistry(),
+                    logger: logger
+                )
                 started.continuation.yield(server)
                 return [server]
             }
