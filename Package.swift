@@ -31,8 +31,30 @@ let coreTargets: [Target] = [
 ]
 
 // MARK: Service runtime: configuration from the environment, logging, metrics, ops endpoint.
-let runtimeProducts: [Product] = []
-let runtimeTargets: [Target] = []
+let runtimeProducts: [Product] = [.library(name: "ServiceRuntime", targets: ["ServiceRuntime"])]
+let runtimeTargets: [Target] = [
+    .target(
+        name: "ServiceRuntime",
+        dependencies: nio + [
+            logging, metrics,
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ]
+    ),
+    .testTarget(
+        name: "ServiceRuntimeTests",
+        dependencies: nio + [
+            "ServiceRuntime", logging, metrics,
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ]
+    ),
+]
 
 // MARK: Kafka (librdkafka) and the mock cluster helper.
 let kafkaProducts: [Product] = []
