@@ -31,8 +31,30 @@ let coreTargets: [Target] = [
 ]
 
 // MARK: Service runtime: configuration from the environment, logging, metrics, ops endpoint.
-let runtimeProducts: [Product] = []
-let runtimeTargets: [Target] = []
+let runtimeProducts: [Product] = [.library(name: "ServiceRuntime", targets: ["ServiceRuntime"])]
+let runtimeTargets: [Target] = [
+    .target(
+        name: "ServiceRuntime",
+        dependencies: nio + [
+            logging, metrics,
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ]
+    ),
+    .testTarget(
+        name: "ServiceRuntimeTests",
+        dependencies: nio + [
+            "ServiceRuntime", logging, metrics,
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ]
+    ),
+]
 
 // MARK: Kafka (librdkafka) and the mock cluster helper.
 let kafkaProducts: [Product] = []
@@ -82,7 +104,10 @@ let brokerTargets: [Target] = [
             + nio + [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
     ),
     .executableTarget(name: "BrokerMain", dependencies: ["Broker", "MQTTAuthorization", logging, .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
-    .testTarget(name: "BrokerTests", dependencies: ["Broker", "MQTTCore"] + nio),
+    .testTarget(
+        name: "BrokerTests",
+        dependencies: ["Broker", "MQTTCore", "MQTTAuthorization", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+    ),
 ]
 
 // MARK: Bridges.
@@ -90,8 +115,17 @@ let bridgeProducts: [Product] = []
 let bridgeTargets: [Target] = []
 
 // MARK: Load test.
-let loadtestProducts: [Product] = []
-let loadtestTargets: [Target] = []
+let loadtestProducts: [Product] = [.executable(name: "loadtest", targets: ["LoadTestMain"])]
+let loadtestTargets: [Target] = [
+    .target(
+        name: "LoadTest",
+        dependencies: ["MQTTCore", nioSSL, .product(name: "Histogram", package: "hdrhistogram-swift")] + nio
+    ),
+    .executableTarget(
+        name: "LoadTestMain",
+        dependencies: ["LoadTest", "MQTTCore", .product(name: "ArgumentParser", package: "swift-argument-parser")] + nio
+    ),
+]
 
 let package = Package(
     name: "iotagent-mqtt",

@@ -1,0 +1,137 @@
+import Foundation
+import MQTTCore
+import NIOCore
+
+/// The broker benchmarks of `make bench`: the same scenario, run against any MQTT broker.
+public enum BenchScenarios {
+    public struct Result: Sendable, Codable {
+        public var scenario: String
+        /// Messages delivered to subscribers per second (fan-in, fan-out), or connections per
+        /// second (connection storm).
+        public var rate: Double
+        public var delivered: Int
+        public var expected: Int
+        public var p50Micros: UInt64
+        public var p99Micros: UInt64
+        public var bytesPerConnection: Int?
+    }
+
+    /// Publishers to `bench:p<N>/attrs`, consumers on `$share/bench/+/attrs`: the v2k-bridge path.
+    public static func fanIn(
+        runner: LoadRunner, qos: QoS, publishers: Int = 50, consumers: Int = 2, messagesPerPublisher: Int,
+        payloadSize: Int = 100, ratePerPublisher: Double? = nil, timeout: Duration = .seconds(120)
+    ) async throws -> Result {
+        try await runner.connect((0..<consumers).map { n in
+            ClientSpec(clientID: "bench-consumer-\(n)", role: .subscriber(filter: "$share/bench/+/attrs", qos: qos))
+        })
+        _ = try await runner.wait(timeout: .seconds(30)) { $0.subscribed >= consumers }
+        let expected = publishers * messagesPerPublisher
+        let plan = PublishPlan(topic: "", qos: qos, payloadSize: payloadSize, count: messagesPerPublisher, ratePerSecond: ratePerPublisher)
+        let start = ContinuousClock.now
+        try await runner.connect((0..<publishers).map { n in
+            var publisher = plan
+            publisher.topic = "bench:p\(n)/attrs"
+            return ClientSpec(clientID: "bench-publisher-\(n)", role: .publisher(publisher))
+        })
+        let (final, elapsed) = try await self.waitForDeliveries(runner: runner, expected: expected, start: start, timeout: timeout)
+        return Result(
+            scenario: "fan-in-qos\(qos.rawValue)", rate: Double(final.received) / elapsed, delivered: final.received,
+            expected: expected, p50Micros: final.endToEndLatency.valueAtPercentile(50),
+            p99Micros: final.endToEndLatency.valueAtPercentile(99)
+        )
+    }
+
+    /// One publisher, every message to `subscribers` device subscriptions.
+    public static func fanOut(
+        runner: LoadRunner, subscribers: Int = 1000, messages: Int, payloadSize: Int = 100, timeout: Duration = .seconds(120)
+    ) async throws -> Result {
+        try await runner.connect((0..<subscribers).map { n in
+            ClientSpec(clientID: "bench-device-\(n)", role: .subscriber(filter: "bench/fanout", qos: .atMostOnce))
+        }, perSecond: 5000)
+        _ = try await runner.wait(timeout: .seconds(60)) { $0.subscribed >= subscribers }
+        let plan = PublishPlan(topic: "bench/fanout", qos: .atLeastOnce, payloadSize: payloadSize, count: messages, window: 8)
+        let start = ContinuousClock.now
+        try await runner.connect([ClientSpec(clientID: "bench-fanout-publisher", role: .publisher(plan))])
+        let expected = subscribers * messages
+        let (final, elapsed) = try await self.waitForDeliveries(runner: runner, expected: expected, start: start, timeout: timeout)
+        return Result(
+            scenario: "fan-out", rate: Double(final.received) / elapsed, delivered: final.received, expected: expected,
+            p50Micros: final.endToEndLatency.valueAtPercentile(50), p99Micros: final.endToEndLatency.valueAtPercentile(99)
+        )
+    }
+
+    /// Idle connections; memory per connection from the broker's resident set size.
+    public static func idleConnections(runner: LoadRunner, connections: Int, brokerPID: Int32, timeout: Duration = .seconds(120)) async throws -> Result {
+        let before = try residentBytes(pid: brokerPID)
+        let start = ContinuousClock.now
+        try await runner.connect((0..<connections).map { n in
+            var spec = ClientSpec(clientID: "bench-idle-\(n)", role: .idle)
+            spec.keepAlive = 0
+            return spec
+        }, perSecond: 4000)
+        let final = try await runner.wait(timeout: timeout) { $0.connected + $0.connectFailures >= connections }
+        let elapsed = (ContinuousClock.now - start).seconds
+        try await Task.sleep(for: .seconds(1))
+        let after = try residentBytes(pid: brokerPID)
+        return Result(
+            scenario: "idle-connections", rate: Double(final.connected) / elapsed, delivered: final.connected, expected: connections,
+            p50Micros: final.connectLatency.valueAtPercentile(50), p99Micros: final.connectLatency.valueAtPercentile(99),
+            bytesPerConnection: final.connected > 0 ? (after - before) / final.connected : nil
+        )
+    }
+
+    /// Connections opened as fast as possible (with TLS when the runner's target has it).
+    public static func connectionStorm(runner: LoadRunner, connections: Int, brokerPID: Int32?, timeout: Duration = .seconds(120)) async throws -> Result {
+        let before = try brokerPID.map(residentBytes(pid:))
+        let start = ContinuousClock.now
+        try await runner.connect((0..<connections).map { n in
+            var spec = ClientSpec(clientID: "bench-storm-\(n)", role: .idle)
+            spec.keepAlive = 0
+            return spec
+        })
+        let final = try await runner.wait(timeout: timeout, every: .milliseconds(20)) { $0.connected + $0.connectFailures >= connections }
+        let elapsed = (ContinuousClock.now - start).seconds
+        var perConnection: Int?
+        if let before, let brokerPID, final.connected > 0 {
+            try await Task.sleep(for: .seconds(1))
+            perConnection = (try residentBytes(pid: brokerPID) - before) / final.connected
+        }
+        return Result(
+            scenario: "connection-storm", rate: Double(final.connected) / elapsed, delivered: final.connected, expected: connections,
+            p50Micros: final.connectLatency.valueAtPercentile(50), p99Micros: final.connectLatency.valueAtPercentile(99),
+            bytesPerConnection: perConnection
+        )
+    }
+
+    /// Waits until every expected delivery arrived, or deliveries stop for two seconds (QoS 0
+    /// may lose some), or the timeout; the rate counts up to the last delivery seen.
+    private static func waitForDeliveries(runner: LoadRunner, expected: Int, start: ContinuousClock.Instant, timeout: Duration) async throws -> (LoadSnapshot, Double) {
+        let deadline = start + timeout
+        var last = try await runner.snapshot()
+        var lastChange = ContinuousClock.now
+        while last.received < expected && ContinuousClock.now < deadline && ContinuousClock.now - lastChange < .seconds(2) {
+            try await Task.sleep(for: .milliseconds(50))
+            let now = try await runner.snapshot()
+            if now.received != last.received { lastChange = ContinuousClock.now }
+            last = now
+        }
+        return (last, (lastChange - start).seconds)
+    }
+
+    static func residentBytes(pid: Int32) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { throw BenchError("cannot read VmRSS of process \(pid)") }
+        return kilobytes * 1024
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Duration {
+    var seconds: Double { Double(self.components.seconds) + Double(self.components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,172 @@
+import MQTTCore
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A packet-level MQTT peer for tests: sends exactly the packets a test names (or raw bytes)
+/// and hands every packet the broker sends to the test, so that tests can hold back
+/// acknowledgements, repeat packets, or misbehave on purpose.
+/// Used by one test task at a time.
+final class RawClient {
+    enum Event: Sendable {
+        case packet(MQTTPacket)
+        case closed
+    }
+
+    /// Packets, the close, and timer ticks that end a wait, all through one stream.
+    private enum Item: Sendable {
+        case event(Event)
+        case tick(Int)
+    }
+
+    private let channel: any Channel
+    private let continuation: AsyncStream<Item>.Continuation
+    private var iterator: AsyncStream<Item>.AsyncIterator
+    private var ticks = 0
+
+    private final class Collector: ChannelInboundHandler, Sendable {
+        typealias InboundIn = MQTTPacket
+        let continuation: AsyncStream<Item>.Continuation
+        init(_ continuation: AsyncStream<Item>.Continuation) { self.continuation = continuation }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            self.continuation.yield(.event(.packet(Self.unwrapInboundIn(data))))
+        }
+        func channelInactive(context: ChannelHandlerContext) {
+            self.continuation.yield(.event(.closed))
+        }
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            context.close(promise: nil)
+        }
+    }
+
+    init(port: Int, group: any EventLoopGroup, version: ProtocolVersion = .v3_1_1) async throws {
+        let (items, continuation) = AsyncStream<Item>.makeStream()
+        self.continuation = continuation
+        self.iterator = items.makeAsyncIterator()
+        self.channel = try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        MessageToByteHandler(OutgoingEncoder()),
+                        ByteToMessageHandler(MQTTPacketDecoder(protocolVersion: version)),
+                        Collector(continuation)
+                    )
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+    }
+
+    /// Connects and returns the CONNACK.
+    static func connect(
+        _ broker: TestBroker, clientID: String, cleanSession: Bool = true, username: String? = nil,
+        keepAlive: UInt16 = 60, will: ConnectPacket.Will? = nil, version: ProtocolVersion = .v3_1_1
+    ) async throws -> (RawClient, ConnAckPacket) {
+        let client = try await RawClient(port: broker.port, group: broker.group, version: version)
+        try await client.send(.connect(ConnectPacket(
+            protocolVersion: version, clientID: clientID, cleanSession: cleanSession, keepAlive: keepAlive,
+            will: will, username: username
+        )))
+        guard case .packet(.connack(let connack)) = try await client.next() else {
+            throw TestFailure("no CONNACK for \(clientID)")
+        }
+        return (client, connack)
+    }
+
+    func send(_ packet: MQTTPacket) async throws {
+        try await self.channel.writeAndFlush(Outgoing.packet(packet))
+    }
+
+    func sendRaw(_ bytes: [UInt8]) async throws {
+        try await self.channel.writeAndFlush(Outgoing.raw(bytes))
+    }
+
+    /// The next event from the broker, or nil after `timeout`.
+    func next(timeout: Duration = .seconds(5)) async throws -> Event? {
+        self.ticks += 1
+        let token = self.ticks
+        let continuation = self.continuation
+        let nanoseconds = Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        self.channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { continuation.yield(.tick(token)) }
+        while let item = await self.iterator.next() {
+            switch item {
+            case .event(let event): return event
+            case .tick(token): return nil
+            case .tick: continue  // an earlier wait's timer
+            }
+        }
+        return nil
+    }
+
+    /// The next PUBLISH, skipping nothing: any other packet fails the test.
+    func nextPublish(timeout: Duration = .seconds(5)) async throws -> PublishPacket {
+        guard let event = try await self.next(timeout: timeout) else { throw TestFailure("no PUBLISH within \(timeout)") }
+        guard case .packet(.publish(let publish)) = event else { throw TestFailure("expected PUBLISH, got \(event)") }
+        return publish
+    }
+
+    /// Expects the broker to send nothing for `duration`.
+    func expectSilence(for duration: Duration = .milliseconds(300)) async throws {
+        if let event = try await self.next(timeout: duration) { throw TestFailure("expected silence, got \(event)") }
+    }
+
+    /// Waits until the broker closes the connection (other packets before it are skipped).
+    func expectClosed(timeout: Duration = .seconds(5)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            switch try await self.next(timeout: deadline - ContinuousClock.now) {
+            case .closed: return
+            case .packet: continue
+            case nil: break
+            }
+        }
+        throw TestFailure("connection still open after \(timeout)")
+    }
+
+    func subscribe(_ filters: [(String, QoS)], id: UInt16 = 1) async throws -> [SubAckReturnCode] {
+        try await self.send(.subscribe(SubscribePacket(packetID: id, subscriptions: filters.map { .init(filter: $0.0, qos: $0.1) })))
+        guard case .packet(.suback(let suback)) = try await self.next() else { throw TestFailure("no SUBACK") }
+        return suback.returnCodes
+    }
+
+    func publish(_ topic: String, _ payload: String, qos: QoS = .atMostOnce, retain: Bool = false, id: UInt16? = nil, dup: Bool = false) async throws {
+        try await self.send(.publish(PublishPacket(
+            topic: topic, payload: ByteBuffer(string: payload), qos: qos, retain: retain, dup: dup,
+            packetID: qos == .atMostOnce ? nil : (id ?? 1)
+        )))
+    }
+
+    /// Closes the socket without DISCONNECT (an unclean end: the will is published).
+    func drop() async {
+        try? await self.channel.close()
+    }
+
+    func disconnect() async {
+        try? await self.send(.disconnect)
+        try? await self.channel.close()
+    }
+}
+
+/// Packets, or bytes that need not be a packet at all.
+enum Outgoing: Sendable {
+    case packet(MQTTPacket)
+    case raw([UInt8])
+}
+
+struct OutgoingEncoder: MessageToByteEncoder {
+    typealias OutboundIn = Outgoing
+    func encode(data: Outgoing, out: inout ByteBuffer) throws {
+        switch data {
+        case .packet(let packet): try packet.write(to: &out)
+        case .raw(let bytes): out.writeBytes(bytes)
+        }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension PublishPacket {
+    var payloadString: String { String(buffer: self.payload) }
+}

@@ -1,0 +1,38 @@
+import Broker
+import Logging
+import MQTTAuthorization
+import NIOCore
+import NIOPosix
+
+/// A broker on 127.0.0.1 and a free port, with its own two event loops (so that cross-loop
+/// delivery is exercised), stopped by `withTestBroker` when the test ends.
+struct TestBroker {
+    let port: Int
+    let group: MultiThreadedEventLoopGroup
+}
+
+func withTestBroker<T>(
+    limits: (inout BrokerLimits) -> Void = { _ in },
+    authorizer: any Authorizer = AllowAllAuthorizer(),
+    _ body: (TestBroker) async throws -> T
+) async throws -> T {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+    var configuration = BrokerServer.Configuration()
+    configuration.bindHost = "127.0.0.1"
+    configuration.plainPort = 0
+    limits(&configuration.limits)
+    var logger = Logger(label: "test-broker")
+    logger.logLevel = .critical
+    let server = try BrokerServer(configuration: configuration, authorizer: authorizer, group: group, logger: logger)
+    let port = try await server.start()!
+    do {
+        let result = try await body(TestBroker(port: port, group: group))
+        await server.stop()
+        try await group.shutdownGracefully()
+        return result
+    } catch {
+        await server.stop()
+        try await group.shutdownGracefully()
+        throw error
+    }
+}
