@@ -73,25 +73,27 @@ let pkiTargets: [Target] = [
     .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "NIOPosix", package: "swift-nio")]),
     .target(name: "MiniHTTPServer", dependencies: nio + [.product(name: "NIOHTTP1", package: "swift-nio"), nioSSL, logging]),
     .target(name: "PKIAPI"),
-    .target(name: "DevPKI", dependencies: ["X509", "PKIAPI", "MiniHTTPServer", logging]),
-    .executableTarget(name: "dev-pki", dependencies: ["DevPKI", logging, pkiServiceLifecycle]),
+    .target(name: "DevPKI", dependencies: ["X509", "PKIAPI", "MiniHTTPServer", "ServiceRuntime", logging]),
+    .executableTarget(name: "dev-pki", dependencies: ["DevPKI", "ServiceRuntime", pkiServiceLifecycle]),
     .target(
         name: "PKISidecar",
         dependencies: [
-            "X509", "HTTPClient", "PKIAPI", "MiniHTTPServer", logging,
+            "X509", "HTTPClient", "PKIAPI", "ServiceRuntime", logging, metrics,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]
     ),
     .executableTarget(
         name: "pki-sidecar",
         dependencies: [
-            "PKISidecar", "PKIAPI", "MiniHTTPServer", "X509", logging, pkiServiceLifecycle,
+            "PKISidecar", "ServiceRuntime", "X509", logging, pkiServiceLifecycle,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
     .testTarget(name: "X509Tests", dependencies: ["X509"]),
     .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "MiniHTTPServer", "X509", nioSSL, logging]),
-    .testTarget(name: "PKITests", dependencies: ["DevPKI", "PKISidecar", "PKIAPI", "HTTPClient", "X509", logging]),
+    .testTarget(
+        name: "PKITests", dependencies: ["DevPKI", "PKISidecar", "PKIAPI", "HTTPClient", "X509", "ServiceRuntime", logging]
+    ),
 ]
 
 // MARK: Broker.

@@ -1,5 +1,5 @@
 import Foundation
-import PKIAPI
+import ServiceRuntime
 import X509
 
 /// dev-pki's settings, read once from the environment at start-up.
@@ -32,24 +32,33 @@ public struct DevPKIConfiguration: Sendable {
         self.caKeyType = caKeyType
     }
 
-    public static func fromEnvironment(_ environment: PKIEnvironment = PKIEnvironment()) throws(PKIEnvironment.InvalidValue) -> Self {
-        let tenant = environment.string("DEV_PKI_DEFAULT_TENANT", default: "admin")
+    /// `DEV_PKI_PORT`, `DEV_PKI_BIND`, `DEV_PKI_DATA_DIR`, `DEV_PKI_DEFAULT_TENANT`,
+    /// `DEV_PKI_CRL_DAYS`, `DEV_PKI_CERT_DAYS`, `DEV_PKI_CA_KEY_TYPE`.
+    public init(from environment: inout EnvironmentReader) throws(ConfigurationError) {
+        let defaults = Self()
+        let tenant = environment.string("DEV_PKI_DEFAULT_TENANT", default: defaults.defaultTenant)
         guard DevicePolicy.isValidTenant(tenant) else {
-            throw .init(variable: "DEV_PKI_DEFAULT_TENANT", value: tenant, expected: "a tenant name without ':' or '/'")
+            throw .invalidValue("DEV_PKI_DEFAULT_TENANT", value: tenant, expected: "a tenant name without ':', '/' or blanks")
         }
-        return Self(
-            port: try environment.integer("DEV_PKI_PORT", default: 3000, range: 0...65535),
-            bindAddress: environment.string("DEV_PKI_BIND", default: "0.0.0.0"),
-            dataDirectory: environment.string("DEV_PKI_DATA_DIR", default: "./data/dev-pki"),
+        self.init(
+            port: try environment.port("DEV_PKI_PORT", default: defaults.port),
+            bindAddress: try environment.requiredOrDefault("DEV_PKI_BIND", default: defaults.bindAddress),
+            dataDirectory: try environment.filePath("DEV_PKI_DATA_DIR", default: defaults.dataDirectory),
             defaultTenant: tenant,
-            crlDays: try environment.integer("DEV_PKI_CRL_DAYS", default: 7, range: 1...3650),
-            certificateDays: try environment.integer("DEV_PKI_CERT_DAYS", default: 365, range: 1...36500),
-            caKeyType: try environment.choice("DEV_PKI_CA_KEY_TYPE", default: KeyType.rsa2048)
+            crlDays: try environment.int("DEV_PKI_CRL_DAYS", default: defaults.crlDays, in: 1...3650),
+            certificateDays: try environment.int("DEV_PKI_CERT_DAYS", default: defaults.certificateDays, in: 1...36500),
+            caKeyType: try environment.enumeration("DEV_PKI_CA_KEY_TYPE", default: defaults.caKeyType)
         )
     }
+}
 
-    /// For the start-up log line.
-    public var summary: String {
-        "bind=\(bindAddress):\(port) dataDir=\(dataDirectory) defaultTenant=\(defaultTenant) crlDays=\(crlDays) certDays=\(certificateDays) caKeyType=\(caKeyType.rawValue)"
+extension EnvironmentReader {
+    /// A string that may be unset (default) but not set to blanks.
+    mutating func requiredOrDefault(_ name: String, default fallback: String) throws(ConfigurationError) -> String {
+        let value = string(name, default: fallback)
+        guard !value.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw .invalidValue(name, value: value, expected: "a non-empty value")
+        }
+        return value
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceRuntime
 import X509
 
 /// Gets a key and certificate for this host from the PKI, with the CA and CRL, and keeps them
@@ -12,6 +13,7 @@ public struct PKISidecar: Sendable {
     let files: CertificateDirectory
     let logger: Logger
     let backoff: Backoff
+    let metrics = SidecarMetrics()
 
     /// How often the expiry of the certificate is checked between CRL refreshes.
     static let expiryCheckInterval: Duration = .seconds(60)
@@ -87,6 +89,8 @@ public struct PKISidecar: Sendable {
             $0.lastCRLRefresh = Date()
             $0.renewals += 1
         }
+        metrics.enrolments.increment()
+        metrics.certificateNotAfter.record(certificate.notAfter.timeIntervalSince1970)
         logger.notice(
             "certificate in place",
             metadata: [
@@ -104,6 +108,7 @@ public struct PKISidecar: Sendable {
                 $0.certificateNotAfter = certificate.notAfter
                 $0.certificateSerial = certificate.serialHex
             }
+            metrics.certificateNotAfter.record(certificate.notAfter.timeIntervalSince1970)
         }
         var nextRefresh = ContinuousClock.now + configuration.crlRefreshInterval
         var failures = 0
@@ -126,6 +131,7 @@ public struct PKISidecar: Sendable {
                 failures = 0
             } catch {
                 failures += 1
+                metrics.failures.increment()
                 status.update {
                     $0.consecutiveFailures = failures
                     $0.lastError = "\(error)"
@@ -148,6 +154,7 @@ public struct PKISidecar: Sendable {
         if try files.writeIfChanged(crl.pem(), to: files.crlFile) {
             logger.info("CRL updated", metadata: ["revoked": "\(crl.revokedCertificates.count)", "nextUpdate": "\(crl.nextUpdate.map { "\($0)" } ?? "-")"])
         }
+        metrics.crlRefreshes.increment()
         status.update {
             $0.lastCRLRefresh = Date()
             $0.lastSuccess = Date()
@@ -178,6 +185,11 @@ public struct PKISidecar: Sendable {
             return "does not verify against the current CA: \(failure.reason)"
         }
         return nil
+    }
+
+    /// For the ops endpoint's `/ready`: not ready until a valid certificate is in place.
+    public var readinessCheck: ReadinessCheck {
+        { [status] in status.isReady() ? [] : ["certificate"] }
     }
 
     /// Whether the files on disk can serve while the PKI is away.

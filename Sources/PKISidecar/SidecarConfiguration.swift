@@ -1,5 +1,5 @@
 import Foundation
-import PKIAPI
+import ServiceRuntime
 import X509
 
 /// pki-sidecar's settings (SPEC section 6), read once at start-up.
@@ -46,49 +46,54 @@ public struct SidecarConfiguration: Sendable {
         self.httpBindAddress = httpBindAddress
     }
 
-    public static func fromEnvironment(_ environment: PKIEnvironment = PKIEnvironment()) throws(PKIEnvironment.InvalidValue) -> Self {
-        let hostname = environment.string("HOSTNAME") ?? ProcessInfo.processInfo.hostName
+    /// The variables of SPEC section 6, plus `PKI_RETRY_MAX_SEC` and `PKI_HTTP_BIND`.
+    public init(from environment: inout EnvironmentReader) throws(ConfigurationError) {
+        let hostname = environment.optionalString("HOSTNAME").flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.hostName
         guard !hostname.isEmpty, !hostname.contains("/"), hostname != ".", hostname != ".." else {
-            throw .init(variable: "HOSTNAME", value: hostname, expected: "a host name usable as a file name")
+            throw .invalidValue("HOSTNAME", value: hostname, expected: "a host name usable as a file name")
         }
-        var names = (environment.list("INTERNAL_DNS") + environment.list("EXTERNAL_SERVER_HOSTNAME")).map(SubjectAlternativeName.dns)
-        for address in environment.list("EXTERNAL_SERVER_IP") {
-            guard isIPAddress(address) else {
-                throw .init(variable: "EXTERNAL_SERVER_IP", value: address, expected: "an IPv4 or IPv6 address")
+        var names: [SubjectAlternativeName] = []
+        for variable in ["INTERNAL_DNS", "EXTERNAL_SERVER_HOSTNAME"] {
+            for name in environment.list(variable, default: []) {
+                guard name.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                    throw .invalidValue(variable, value: name, expected: "DNS names")
+                }
+                names.append(.dns(name))
+            }
+        }
+        for address in environment.list("EXTERNAL_SERVER_IP", default: []) {
+            guard Self.isIPAddress(address) else {
+                throw .invalidValue("EXTERNAL_SERVER_IP", value: address, expected: "an IPv4 or IPv6 address")
             }
             names.append(.ip(address))
         }
-        for name in names {
-            if case .dns(let text) = name, text.contains(where: { $0 == " " || !$0.isASCII }) {
-                throw .init(variable: "INTERNAL_DNS/EXTERNAL_SERVER_HOSTNAME", value: text, expected: "DNS names")
-            }
-        }
-        return Self(
-            pkiURL: try resolvePKIURL(environment),
-            certificateDirectory: environment.string("CERT_DIR", default: "/certs"),
+        let defaults = Self(hostname: hostname)
+        self.init(
+            pkiURL: try Self.resolvePKIURL(&environment),
+            certificateDirectory: try environment.filePath("CERT_DIR", default: defaults.certificateDirectory),
             hostname: hostname,
             subjectAlternativeNames: names,
-            keyType: try environment.choice("PKI_KEY_TYPE", default: KeyType.rsa2048),
-            renewBefore: .seconds(try environment.integer("CHECKEND_EXPIRATION_SEC", default: 43200, range: 0...31_536_000)),
-            crlRefreshInterval: .seconds(try environment.integer("CRL_UPDATE_INTERVAL_SEC", default: 7200, range: 1...31_536_000)),
-            waitTimeout: .seconds(try environment.integer("PKI_WAIT_TIMEOUT_SEC", default: 180, range: 1...86_400)),
-            retryMaximum: .seconds(try environment.integer("PKI_RETRY_MAX_SEC", default: 300, range: 1...86_400)),
-            httpPort: try environment.integer("PKI_HTTP_PORT", default: 9001, range: 0...65535),
-            httpBindAddress: environment.string("PKI_HTTP_BIND", default: "0.0.0.0")
+            keyType: try environment.enumeration("PKI_KEY_TYPE", default: defaults.keyType),
+            renewBefore: try environment.duration("CHECKEND_EXPIRATION_SEC", default: defaults.renewBefore, unit: .seconds),
+            crlRefreshInterval: try environment.positiveSeconds("CRL_UPDATE_INTERVAL_SEC", default: defaults.crlRefreshInterval),
+            waitTimeout: try environment.positiveSeconds("PKI_WAIT_TIMEOUT_SEC", default: defaults.waitTimeout),
+            retryMaximum: try environment.positiveSeconds("PKI_RETRY_MAX_SEC", default: defaults.retryMaximum),
+            httpPort: try environment.port("PKI_HTTP_PORT", default: 9001),
+            httpBindAddress: environment.string("PKI_HTTP_BIND", default: defaults.httpBindAddress)
         )
     }
 
     /// `PKI_URL`, else the original's `EJBCA_ADDRESS` (`host:port`), else the default.
-    public static func resolvePKIURL(_ environment: PKIEnvironment) throws(PKIEnvironment.InvalidValue) -> String {
-        if let url = environment.string("PKI_URL") {
+    public static func resolvePKIURL(_ environment: inout EnvironmentReader) throws(ConfigurationError) -> String {
+        if let url = environment.optionalString("PKI_URL"), !url.isEmpty {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                throw .init(variable: "PKI_URL", value: url, expected: "an http:// or https:// URL")
+                throw .invalidValue("PKI_URL", value: url, expected: "an http:// or https:// URL")
             }
             return url
         }
-        if let address = environment.string("EJBCA_ADDRESS") {
-            guard !address.contains("/"), !address.isEmpty else {
-                throw .init(variable: "EJBCA_ADDRESS", value: address, expected: "host:port")
+        if let address = environment.optionalString("EJBCA_ADDRESS"), !address.isEmpty {
+            guard !address.contains("/") else {
+                throw .invalidValue("EJBCA_ADDRESS", value: address, expected: "host:port")
             }
             return "http://\(address)"
         }
@@ -100,9 +105,13 @@ public struct SidecarConfiguration: Sendable {
         var v6 = in6_addr()
         return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
+}
 
-    public var summary: String {
-        "pki=\(pkiURL) certDir=\(certificateDirectory) hostname=\(hostname) sans=\(subjectAlternativeNames.map(\.description).joined(separator: ",")) "
-            + "keyType=\(keyType.rawValue) renewBefore=\(renewBefore) crlRefresh=\(crlRefreshInterval) wait=\(waitTimeout) httpPort=\(httpPort)"
+extension EnvironmentReader {
+    /// A whole number of seconds, at least 1.
+    mutating func positiveSeconds(_ name: String, default fallback: Duration) throws(ConfigurationError) -> Duration {
+        let value = try duration(name, default: fallback, unit: .seconds)
+        guard value > .zero else { throw .invalidValue(name, value: "0", expected: "a duration of at least 1 second") }
+        return value
     }
 }

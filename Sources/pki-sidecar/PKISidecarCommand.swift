@@ -1,10 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
-import MiniHTTPServer
-import PKIAPI
 import PKISidecar
 import ServiceLifecycle
+import ServiceRuntime
 import X509
 
 @main
@@ -17,55 +16,55 @@ struct PKISidecarCommand: AsyncParsableCommand {
     )
 }
 
-func bootstrapLogging() -> Logger {
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["LOG_LEVEL"]?.lowercased() ?? "info") ?? .info
-        return handler
-    }
-    return Logger(label: "pki-sidecar")
-}
-
 struct Run: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Enrol, then keep the files fresh (configured by environment variables).")
+    static let configuration = CommandConfiguration(
+        abstract: "Enrol, then keep the files fresh (configured by environment variables).",
+        discussion: "Exit codes: 0 done, 1 failure, 2 bad configuration, 3 PKI unavailable (--once), 4 chain invalid (--once)."
+    )
 
     @Flag(help: "Enrol once and exit (an init container).")
     var once = false
 
     func run() async throws {
-        let logger = bootstrapLogging()
+        if once {
+            try await runOnce()
+        }
+        // The ops endpoint serves from the start, so probes see "alive, not ready" while the
+        // first enrolment waits for the PKI.
+        await ServiceMain.run("pki-sidecar") { environment, logger in
+            let settings = try SidecarConfiguration(from: &environment)
+            let sidecar = PKISidecar(configuration: settings, logger: logger)
+            var services: [any Service] = [SidecarService(sidecar: sidecar, logger: logger)]
+            if settings.httpPort != 0 {
+                services.append(
+                    OpsHTTPServer(
+                        host: settings.httpBindAddress, port: settings.httpPort, readiness: sidecar.readinessCheck, logger: logger))
+            }
+            return services
+        }
+    }
+
+    /// The init-container mode: no services, just the first enrolment and an exit code.
+    private func runOnce() async throws -> Never {
+        var environment = EnvironmentReader()
+        let logger = Logger(label: "pki-sidecar")
         let settings: SidecarConfiguration
         do {
-            settings = try SidecarConfiguration.fromEnvironment()
+            LoggingBootstrap.bootstrap(try LoggingConfiguration(from: &environment))
+            settings = try SidecarConfiguration(from: &environment)
         } catch {
-            logger.critical("configuration error: \(error)")
-            throw ExitCode(1)
+            LoggingBootstrap.bootstrap(LoggingConfiguration())
+            logger.critical("invalid configuration: \(error.message)", metadata: ["variable": "\(error.variable)"])
+            throw ExitCode(ServiceMain.ExitCode.configurationError)
         }
-        logger.info("starting pki-sidecar", metadata: ["configuration": "\(settings.summary)", "once": "\(once)"])
-        let sidecar = PKISidecar(configuration: settings, logger: logger)
-        if once {
-            do {
-                try await sidecar.bootstrap()
-            } catch {
-                logger.critical("enrolment failed: \(error)")
-                throw ExitCode(error.exitCode)
-            }
-            return
-        }
-        // The health endpoint serves from the start, so probes see "alive, not ready" while the
-        // first enrolment waits for the PKI.
-        var services: [any Service] = [SidecarService(sidecar: sidecar, logger: logger)]
-        if settings.httpPort != 0 {
-            let health = try await HealthEndpoint.bind(
-                host: settings.httpBindAddress, port: settings.httpPort, status: sidecar.status, logger: logger)
-            services.append(HealthService(server: health))
-        }
+        environment.logEffectiveConfiguration(to: logger)
         do {
-            try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
-        } catch let error as SidecarError {
+            try await PKISidecar(configuration: settings, logger: logger).bootstrap()
+        } catch {
             logger.critical("enrolment failed: \(error)")
             throw ExitCode(error.exitCode)
         }
+        throw ExitCode.success
     }
 }
 
@@ -85,13 +84,6 @@ struct SidecarService: Service {
             }
             await sidecar.maintain()
         }
-    }
-}
-
-struct HealthService: Service {
-    let server: MiniHTTPServer
-    func run() async throws {
-        try await cancelWhenGracefulShutdown { try await server.run() }
     }
 }
 
@@ -120,11 +112,13 @@ struct Device: AsyncParsableCommand {
     var keyType: String = "rsa2048"
 
     func run() async throws {
-        let logger = bootstrapLogging()
+        var environment = EnvironmentReader()
+        LoggingBootstrap.bootstrap(LoggingConfiguration())
+        let logger = Logger(label: "pki-sidecar")
         guard let type = KeyType(rawValue: keyType) else {
             throw ValidationError("--key-type must be rsa2048, rsa4096 or ec256")
         }
-        let url = try pkiURL ?? SidecarConfiguration.resolvePKIURL(PKIEnvironment())
+        let url = try pkiURL ?? SidecarConfiguration.resolvePKIURL(&environment)
         let client = PKIClient(baseURL: url, extraHeaders: token.map { [("Authorization", "Bearer \($0)")] } ?? [])
         let enrollment = DeviceEnrollment(client: client, outputDirectory: out, tenant: tenant, keyType: type, logger: logger)
         let fingerprints = try await enrollment.enrol(ids: ids.split(separator: ",").map(String.init))

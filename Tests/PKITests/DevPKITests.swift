@@ -3,6 +3,7 @@ import Foundation
 import HTTPClient
 import PKIAPI
 import PKISidecar
+import ServiceRuntime
 import Testing
 import X509
 
@@ -107,14 +108,20 @@ import X509
     }
 
     @Test func configurationErrorsNameTheVariable() {
-        for (name, value) in [("DEV_PKI_PORT", "70000"), ("DEV_PKI_CRL_DAYS", "0"), ("DEV_PKI_CERT_DAYS", "x"), ("DEV_PKI_DEFAULT_TENANT", "a:b")] {
+        let cases = [
+            ("DEV_PKI_PORT", "70000"), ("DEV_PKI_CRL_DAYS", "0"), ("DEV_PKI_CERT_DAYS", "x"), ("DEV_PKI_DEFAULT_TENANT", "a:b"),
+            ("DEV_PKI_BIND", " "), ("DEV_PKI_CA_KEY_TYPE", "dsa"),
+        ]
+        for (name, value) in cases {
+            var environment = EnvironmentReader([name: value])
             #expect {
-                try DevPKIConfiguration.fromEnvironment(PKIEnvironment([name: value]))
+                try DevPKIConfiguration(from: &environment)
             } throws: { error in
-                (error as? PKIEnvironment.InvalidValue)?.variable == name && "\(error)".contains(name)
+                (error as? ConfigurationError)?.variable == name && "\(error)".contains(name)
             }
         }
-        let defaults = try? DevPKIConfiguration.fromEnvironment(PKIEnvironment([:]))
+        var empty = EnvironmentReader([:])
+        let defaults = try? DevPKIConfiguration(from: &empty)
         #expect(defaults?.port == 3000)
         #expect(defaults?.crlDays == 7)
         #expect(defaults?.dataDirectory == "./data/dev-pki")

@@ -3,6 +3,7 @@ import Foundation
 import HTTPClient
 import PKIAPI
 import PKISidecar
+import ServiceRuntime
 import Testing
 import X509
 
@@ -135,23 +136,24 @@ import X509
         await back.stop()
     }
 
-    @Test func healthEndpointReportsReadinessOnceACertificateIsInPlace() async throws {
+    @Test func opsEndpointIsReadyOnlyOnceACertificateIsInPlace() async throws {
         let (pkiDirectory, certDirectory) = (try temporaryDirectory(), try temporaryDirectory())
         defer { [pkiDirectory, certDirectory].forEach { try? FileManager.default.removeItem(at: $0) } }
         let pki = try await RunningDevPKI.start(directory: pkiDirectory)
         let sidecar = PKISidecar(configuration: sidecarConfiguration(pkiURL: pki.url, directory: certDirectory), logger: testLogger)
-        let health = try await HealthEndpoint.bind(host: "127.0.0.1", port: 0, status: sidecar.status, logger: testLogger)
-        let serving = Task { try await health.run() }
+        let ops = OpsHTTPServer(host: "127.0.0.1", port: 0, readiness: sidecar.readinessCheck, logger: testLogger)
+        let serving = Task { try await ops.run() }
+        let base = "http://127.0.0.1:\(try await ops.localPort())"
         let http = HTTPClient()
-        let base = "http://127.0.0.1:\(health.port)"
         #expect(try await http.get(base + "/health").status == 200)
-        #expect(try await http.get(base + "/ready").status == 503)
+        let before = try await http.get(base + "/ready")
+        #expect(before.status == 503)
+        #expect(before.bodyText.contains("certificate"))
         try await sidecar.bootstrap()
-        let ready = try await http.get(base + "/ready")
-        #expect(ready.status == 200)
-        #expect(ready.bodyText.contains("certificateNotAfter"))
-        await health.close()
+        #expect(try await http.get(base + "/ready").status == 200)
+        #expect(try await http.get(base + "/metrics").bodyText.contains("pki_sidecar_enrolments_total"))
         serving.cancel()
+        _ = await serving.result
         await pki.stop()
     }
 
@@ -178,18 +180,18 @@ import X509
     }
 
     @Test func configurationReadsSANsAndTheOriginalPKIAddress() throws {
-        let configuration = try SidecarConfiguration.fromEnvironment(
-            PKIEnvironment([
+        var environment = EnvironmentReader([
                 "HOSTNAME": "iotagent-mqtt", "EJBCA_ADDRESS": "pki:3000", "INTERNAL_DNS": "vernemq-k8s",
                 "EXTERNAL_SERVER_HOSTNAME": "mqtt.example.com", "EXTERNAL_SERVER_IP": "10.1.2.3", "PKI_KEY_TYPE": "ec256",
-            ]))
+            ])
+        let configuration = try SidecarConfiguration(from: &environment)
         #expect(configuration.pkiURL == "http://pki:3000")
         #expect(configuration.subjectAlternativeNames == [.dns("vernemq-k8s"), .dns("mqtt.example.com"), .ip("10.1.2.3")])
         #expect(configuration.keyType == .ec256)
         #expect(configuration.crlRefreshInterval == .seconds(7200))
         #expect(configuration.renewBefore == .seconds(43200))
-        let preferred = try SidecarConfiguration.fromEnvironment(
-            PKIEnvironment(["HOSTNAME": "b", "PKI_URL": "https://pki.example:8443", "EJBCA_ADDRESS": "x:1"]))
+        var both = EnvironmentReader(["HOSTNAME": "b", "PKI_URL": "https://pki.example:8443", "EJBCA_ADDRESS": "x:1"])
+        let preferred = try SidecarConfiguration(from: &both)
         #expect(preferred.pkiURL == "https://pki.example:8443")
         #expect(preferred.subjectAlternativeNames.isEmpty)
     }
@@ -200,10 +202,11 @@ import X509
             ("CHECKEND_EXPIRATION_SEC", "-1"), ("PKI_WAIT_TIMEOUT_SEC", "soon"), ("PKI_URL", "ftp://x"), ("PKI_HTTP_PORT", "99999"),
         ]
         for (name, value) in cases {
+            var environment = EnvironmentReader(["HOSTNAME": "b", name: value])
             #expect {
-                try SidecarConfiguration.fromEnvironment(PKIEnvironment(["HOSTNAME": "b", name: value]))
+                try SidecarConfiguration(from: &environment)
             } throws: { error in
-                (error as? PKIEnvironment.InvalidValue)?.variable == name
+                (error as? ConfigurationError)?.variable == name
             }
         }
     }
