@@ -84,10 +84,7 @@ public struct PKISidecar: Sendable {
         }
         status.update {
             $0.certificateNotAfter = certificate.notAfter
-            $0.certificateSerial = certificate.serialHex
-            $0.lastSuccess = Date()
-            $0.lastCRLRefresh = Date()
-            $0.renewals += 1
+            $0.enrolments += 1
         }
         metrics.enrolments.increment()
         metrics.certificateNotAfter.record(certificate.notAfter.timeIntervalSince1970)
@@ -104,10 +101,7 @@ public struct PKISidecar: Sendable {
     /// Runs until cancelled: CRL (and CA) refresh every `crlRefreshInterval`, renewal when due.
     public func maintain() async {
         if let certificate = files.readCertificate() {
-            status.update {
-                $0.certificateNotAfter = certificate.notAfter
-                $0.certificateSerial = certificate.serialHex
-            }
+            status.update { $0.certificateNotAfter = certificate.notAfter }
             metrics.certificateNotAfter.record(certificate.notAfter.timeIntervalSince1970)
         }
         var nextRefresh = ContinuousClock.now + configuration.crlRefreshInterval
@@ -128,14 +122,15 @@ public struct PKISidecar: Sendable {
                     nextRefresh = ContinuousClock.now + configuration.crlRefreshInterval
                 }
                 try await renewIfNeeded()
-                failures = 0
+                if failures > 0 {
+                    failures = 0
+                    status.update { $0.consecutiveFailures = 0 }
+                    logger.notice("PKI reachable again")
+                }
             } catch {
                 failures += 1
                 metrics.failures.increment()
-                status.update {
-                    $0.consecutiveFailures = failures
-                    $0.lastError = "\(error)"
-                }
+                status.update { $0.consecutiveFailures = failures }
                 logger.warning(
                     "PKI maintenance failed; keeping the current files",
                     metadata: ["error": "\(error)", "retryIn": "\(backoff.delay(afterFailures: failures))"])
@@ -155,11 +150,6 @@ public struct PKISidecar: Sendable {
             logger.info("CRL updated", metadata: ["revoked": "\(crl.revokedCertificates.count)", "nextUpdate": "\(crl.nextUpdate.map { "\($0)" } ?? "-")"])
         }
         metrics.crlRefreshes.increment()
-        status.update {
-            $0.lastCRLRefresh = Date()
-            $0.lastSuccess = Date()
-            $0.consecutiveFailures = 0
-        }
     }
 
     /// Renews when the certificate is missing, expires within `renewBefore`, is revoked in the

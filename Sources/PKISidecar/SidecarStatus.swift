@@ -1,16 +1,14 @@
 import Foundation
 import NIOConcurrencyHelpers
 
-/// What the health endpoint reports; written by the maintenance loop, read by HTTP requests.
+/// The sidecar's state for `/ready` and tests; written by the sidecar, read from any thread.
 public final class SidecarStatus: Sendable {
-    public struct Snapshot: Sendable, Encodable {
+    public struct Snapshot: Sendable {
         public var certificateNotAfter: Date?
-        public var certificateSerial: String?
-        public var lastSuccess: Date?
-        public var lastCRLRefresh: Date?
+        /// PKI failures since the last success of the maintenance loop.
         public var consecutiveFailures = 0
-        public var lastError: String?
-        public var renewals = 0
+        /// Certificates obtained, the first one included.
+        public var enrolments = 0
     }
 
     private let state = NIOLockedValueBox(Snapshot())
