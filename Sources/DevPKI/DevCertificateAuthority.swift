@@ -47,8 +47,10 @@ public actor DevCertificateAuthority {
         {
             revocationList = crl
         } else {
-            revocationList = try authority.makeRevocationList(revoked: [], nextUpdate: Date(), number: 0)
-            try renewRevocationListNow()
+            state.crlNumber += 1
+            revocationList = try Self.signRevocationList(
+                authority: authority, records: state.records, number: state.crlNumber, days: configuration.crlDays)
+            try saveStateAndRevocationList()
         }
     }
 
@@ -148,14 +150,26 @@ public actor DevCertificateAuthority {
     }
 
     private func renewRevocationListNow() throws {
+        state.crlNumber += 1
+        revocationList = try Self.signRevocationList(
+            authority: authority, records: state.records, number: state.crlNumber, days: configuration.crlDays)
+        try saveStateAndRevocationList()
+    }
+
+    /// A CRL of every revoked record, valid for `days` (lastUpdate a minute back for clock skew).
+    private static func signRevocationList(
+        authority: CertificateAuthority, records: [IssuedRecord], number: UInt64, days: Int
+    ) throws -> RevocationList {
         let now = Date()
-        let revoked = state.records.compactMap { record in
+        let revoked = records.compactMap { record in
             record.revokedAt.map { RevokedCertificate(serialHex: record.serialHex, revocationDate: $0) }
         }
-        state.crlNumber += 1
-        revocationList = try authority.makeRevocationList(
+        return try authority.makeRevocationList(
             revoked: revoked, lastUpdate: now.addingTimeInterval(-60),
-            nextUpdate: now.addingTimeInterval(TimeInterval(configuration.crlDays) * 86_400), number: state.crlNumber)
+            nextUpdate: now.addingTimeInterval(TimeInterval(days) * 86_400), number: number)
+    }
+
+    private func saveStateAndRevocationList() throws {
         try saveState()
         try AtomicFile.write(revocationList.pem(), to: directory.appendingPathComponent("ca.crl").path)
     }

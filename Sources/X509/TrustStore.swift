@@ -114,6 +114,12 @@ public final class TrustStore: @unchecked Sendable {
         revocationLists.contains { $0.contains(serialHex: serial) }
     }
 
+    /// Whether any CRL lists the serial given as big-endian bytes (e.g. NIOSSLCertificate's
+    /// `serialNumber`).
+    public func isRevoked(serialBytes: [UInt8]) -> Bool {
+        isRevoked(serial: serialBytes.map(hexByte).joined())
+    }
+
     /// The earliest nextUpdate of the CRLs: past it, verification with CRL checking fails (error 12).
     public var earliestRevocationListExpiry: Date? {
         revocationLists.compactMap(\.nextUpdate).min()

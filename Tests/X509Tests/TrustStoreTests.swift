@@ -46,6 +46,11 @@ import X509
         #expect(store.verify(leafDER: try kept.der()) == .valid)
         #expect(store.isRevoked(serial: revoked.serialHex))
         #expect(!store.isRevoked(serial: kept.serialHex))
+        let serialBytes = stride(from: 0, to: revoked.serialHex.count, by: 2).map { offset -> UInt8 in
+            let digits = revoked.serialHex.dropFirst(offset).prefix(2)
+            return UInt8(digits, radix: 16)!
+        }
+        #expect(store.isRevoked(serialBytes: [0x00] + serialBytes))
     }
 
     @Test func crlCheckingWithoutACRLForTheIssuerRejectsWithCode3() throws {
