@@ -64,6 +64,7 @@ enum CurlEasy {
             var status = CURLE_OK
             func set(_ result: CURLcode) { if status == CURLE_OK { status = result } }
             set(ccurl_setopt_string(handle, CURLOPT_URL, request.url))
+            set(ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"))  // no file://, ftp://, ... from configuration
             set(ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorPointer.baseAddress))
             set(ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))  // no SIGALRM-based timeouts in a threaded process
             set(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.milliseconds))
@@ -86,7 +87,6 @@ enum CurlEasy {
             guard status == CURLE_OK else { return status }
             return curl_easy_perform(handle)
         }
-        withExtendedLifetime(sink) {}
 
         if sink.overflowed {
             throw failure(.responseTooLarge, "response body larger than \(configuration.maximumResponseBytes) bytes")

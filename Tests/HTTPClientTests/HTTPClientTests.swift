@@ -123,3 +123,14 @@ private func decode(_ response: HTTPResponse) throws -> [String: String] {
         }
     }
 }
+
+@Suite struct HTTPClientProtocolTests {
+    @Test func onlyHTTPAndHTTPSAreAllowed() async throws {
+        await #expect {
+            _ = try await HTTPClient().get("file:///etc/hostname")
+        } throws: { error in
+            guard let error = error as? HTTPClientError, case .transfer(let code) = error.kind else { return false }
+            return code == 1  // CURLE_UNSUPPORTED_PROTOCOL
+        }
+    }
+}
