@@ -44,7 +44,10 @@ let pkiTargets: [Target] = []
 
 // MARK: Broker.
 let brokerProducts: [Product] = []
-let brokerTargets: [Target] = []
+let brokerTargets: [Target] = [
+    .target(name: "MQTTAuthorization", dependencies: ["MQTTCore", logging]),
+    .testTarget(name: "MQTTAuthorizationTests", dependencies: ["MQTTAuthorization", "MQTTCore"]),
+]
 
 // MARK: Bridges.
 let bridgeProducts: [Product] = []
