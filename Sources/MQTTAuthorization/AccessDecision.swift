@@ -32,6 +32,8 @@ public enum DenialReason: String, Sendable, Hashable, CaseIterable, CustomString
     case aclDenyRule = "acl-deny"
     /// No acl-file grant covers the topic or filter.
     case aclNoGrant = "acl-no-grant"
+    /// A `pattern deny` line could not be applied: the identity or client id holds `/`, `+` or `#`.
+    case aclUnsafePatternValue = "acl-unsafe-pattern-value"
 
     /// A short, stable label (for logs and metric labels).
     public var label: String { rawValue }
@@ -48,6 +50,7 @@ public enum DenialReason: String, Sendable, Hashable, CaseIterable, CustomString
         case .identityNotAuthorized: "the identity was not authorized at CONNECT"
         case .aclDenyRule: "an acl-file deny rule applies"
         case .aclNoGrant: "no acl-file grant covers it"
+        case .aclUnsafePatternValue: "the identity or client id holds '/', '+' or '#', so an acl-file pattern deny cannot be applied"
         }
     }
 }

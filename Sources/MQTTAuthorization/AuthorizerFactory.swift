@@ -28,6 +28,7 @@ public enum AuthorizerFactory {
             }
             let authorizer = try ACLFileAuthorizer(path: aclFilePath)
             logger?.info("authorization from acl-file", metadata: ["file": "\(aclFilePath)", "rules": "\(authorizer.ruleCount)"])
+            for warning in authorizer.warnings { logger?.warning("\(warning)") }
             return authorizer
         case .dojot:
             try validateMarks(v2k: v2kMark, k2v: k2vMark)

@@ -12,3 +12,12 @@ public struct ClientIdentity: Sendable, Hashable {
         self.viaVerifiedCertificate = viaVerifiedCertificate
     }
 }
+
+extension ClientIdentity {
+    /// Whether the identity has the device shape `tenant:device` (exactly one `:`, both parts
+    /// non-empty): the dojot rules and the connection lifetime treat only these as devices.
+    public var isDeviceIdentity: Bool {
+        guard let identity else { return false }
+        return UTF8Bytes.isDeviceShaped(identity)
+    }
+}

@@ -49,12 +49,31 @@ struct ACLFilePatternTests {
         #expect(!empty.publishes("devices//out"))
     }
 
-    @Test func patternInsideAUserBlockAppliesToThatUserOnly() throws {
-        let acl = try authorizer("user alice\npattern write out/%c\n")
-        let alice = acl.probe(tlsClient("alice", clientID: "c"))
-        #expect(alice.publishes("out/c"))
+    @Test func patternInsideAUserBlockAppliesToEveryClientWithAWarning() throws {
+        // mosquitto's rule: patterns are per client through %u / %c, not through user blocks.
+        let acl = try authorizer("user alice\npattern write out/%c\ntopic write alice-only\n")
         let bob = acl.probe(tlsClient("bob", clientID: "c"))
-        #expect(!bob.publishes("out/c"))
+        #expect(bob.publishes("out/c"))
+        #expect(!bob.publishes("alice-only"))
+        #expect(acl.warnings.count == 1)
+        #expect(acl.warnings.first?.hasPrefix("test.acl:2: ") == true)
+    }
+
+    @Test func unsafeValueCannotEscapeAPatternDeny() throws {
+        // Client id "a/b" would make "devices/%c/#" deny only devices/a/b/#; deny everything instead.
+        let acl = try authorizer("topic readwrite devices/#\npattern deny devices/%c/admin\n")
+        let sneaky = acl.probe(tlsClient("x", clientID: "+"))
+        #expect(sneaky.publishDecision(topic: "devices/other/admin") == .denied(.aclUnsafePatternValue))
+        #expect(!sneaky.subscribes("devices/other/data"))
+        let honest = acl.probe(tlsClient("x", clientID: "me"))
+        #expect(!honest.publishes("devices/me/admin"))
+        #expect(honest.publishes("devices/other/admin"))
+    }
+
+    @Test func missingValueSkipsAPatternDeny() throws {
+        let acl = try authorizer("topic readwrite users/#\npattern deny users/%u/private\n")
+        let anonymous = acl.probe(plainClient(nil))
+        #expect(anonymous.publishes("users/alice/data"))
     }
 
     @Test func topicLinesDoNotSubstitute() throws {

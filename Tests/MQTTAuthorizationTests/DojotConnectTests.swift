@@ -77,4 +77,12 @@ struct DojotConnectTests {
         }
         #expect(reason.contains("verified client certificate"))
     }
+
+    @Test func deviceShape() {
+        #expect(tlsClient("admin:a1998e").isDeviceIdentity)
+        #expect(!tlsClient("v2k-bridge").isDeviceIdentity)
+        #expect(!tlsClient("a:b:c").isDeviceIdentity)
+        #expect(!tlsClient(":b").isDeviceIdentity)
+        #expect(!tlsClient(nil).isDeviceIdentity)
+    }
 }

@@ -6,16 +6,22 @@ struct ACLConnectionPolicy: ConnectionPolicy {
     private(set) var readGrants: [String] = []
     private(set) var writeGrants: [String] = []
     private(set) var denials: [String] = []
+    /// Set when a `pattern deny` line cannot be applied because the client chose an identity or
+    /// client id holding `/`, `+` or `#`: such a client must not escape a denial by its choice.
+    private(set) var deniesEverything = false
     private var recentPublishes = RecentDecisionCache()
 
     init(rules: [ACLRule], identity: String?, clientID: String) {
         for rule in rules {
-            let filter: String
+            var filter = rule.filter
             if rule.isPattern {
-                guard let substituted = PatternSubstitution.substitute(rule.filter, identity: identity, clientID: clientID) else { continue }
-                filter = substituted
-            } else {
-                filter = rule.filter
+                switch PatternSubstitution.substitute(rule.filter, identity: identity, clientID: clientID) {
+                case .filter(let substituted): filter = substituted
+                case .missingValue: continue
+                case .unsafeValue:
+                    if rule.access == .deny { deniesEverything = true }
+                    continue
+                }
             }
             if rule.access == .deny { denials.append(filter) }
             if rule.access.grantsRead { readGrants.append(filter) }
@@ -32,6 +38,7 @@ struct ACLConnectionPolicy: ConnectionPolicy {
 
     private func decidePublish(_ topic: String) -> AccessDecision {
         guard Topic.isValidName(topic) else { return .denied(.invalidTopic) }
+        if deniesEverything { return .denied(.aclUnsafePatternValue) }
         if denials.contains(where: { Topic.matches(filter: $0, topic: topic) }) { return .denied(.aclDenyRule) }
         return writeGrants.contains(where: { Topic.matches(filter: $0, topic: topic) }) ? .allowed : .denied(.aclNoGrant)
     }
@@ -48,6 +55,7 @@ struct ACLConnectionPolicy: ConnectionPolicy {
         } catch {
             return .denied(.invalidTopic)
         }
+        if deniesEverything { return .denied(.aclUnsafePatternValue) }
         if denials.contains(where: { FilterRelations.overlap($0, inner) }) { return .denied(.aclDenyRule) }
         return readGrants.contains(where: { FilterRelations.covers(grant: $0, subscription: inner) })
             ? .allowed : .denied(.aclNoGrant)

@@ -33,6 +33,9 @@ public struct ACLFileAuthorizer: Authorizer {
     /// How many `topic` and `pattern` lines the file holds (for the start-up log).
     public var ruleCount: Int { file.ruleCount }
 
+    /// Legal but probably unintended lines ("file:line: ..."), for the start-up log.
+    public var warnings: [String] { file.warnings }
+
     public func authorizeConnect(_ client: ClientIdentity) -> ConnectVerdict { .allowed }
 
     public func connectionPolicy(for client: ClientIdentity) -> any ConnectionPolicy {

@@ -6,8 +6,8 @@ import MQTTCore
 ///     topic read public/#            (before any `user`: applies to everyone)
 ///     user alice
 ///     topic readwrite alice/#        (no access word = readwrite)
-///     pattern write devices/%c/out   (%u = identity, %c = client id)
 ///     topic deny alice/secret
+///     pattern write devices/%c/out   (%u = identity, %c = client id; every client, wherever written)
 ///
 /// Like mosquitto, the filter is the rest of the line (it may contain spaces) and `#` starts a
 /// comment only at the beginning of a line (it is also the multi-level wildcard).
@@ -30,9 +30,15 @@ enum ACLFileParser {
                 currentUser = Array(rest.utf8)
             case "topic", "pattern":
                 let rule = try parseRule(rest, isPattern: keyword == "pattern", line: lineNumber, fail: fail)
-                if let currentUser {
+                if let currentUser, !rule.isPattern {
                     file.users[currentUser, default: []].append(rule)
                 } else {
+                    // As in mosquitto, a pattern applies to every client wherever it is written
+                    // (%u and %c already make it per client); say so when it sits in a user block.
+                    if let currentUser, rule.isPattern {
+                        let user = String(decoding: currentUser, as: UTF8.self)
+                        file.warnings.append("\(path):\(lineNumber): this pattern is in the block of user '\(user)' but applies to every client, as in mosquitto")
+                    }
                     file.everyone.append(rule)
                 }
             default:

@@ -17,9 +17,12 @@ struct ACLRule: Sendable, Hashable {
     var line: Int
 }
 
-/// A parsed acl-file: the lines before any `user` (for everyone) and the user blocks.
+/// A parsed acl-file: the rules for everyone (`topic` lines before any `user`, and every
+/// `pattern` line) and the user blocks.
 struct ACLFile: Sendable {
     var everyone: [ACLRule] = []
+    /// Legal but probably unintended lines, for the start-up log ("file:line: ...").
+    var warnings: [String] = []
     /// Keyed by the UTF-8 bytes of the name: names compare byte for byte, like identities.
     var users: [[UInt8]: [ACLRule]] = [:]
 

@@ -1,9 +1,13 @@
 /// `%u` and `%c` in `pattern` lines, substituted once per connection.
-enum PatternSubstitution {
-    /// The filter with `%u` -> identity and `%c` -> client id, or nil when the pattern cannot
-    /// apply: it needs a value that is missing or empty, or one holding `/`, `+`, `#` or NUL
-    /// (which would widen the filter: client id `+` in `devices/%c/out` would reach every device).
-    static func substitute(_ filter: String, identity: String?, clientID: String) -> String? {
+enum PatternSubstitution: Equatable {
+    case filter(String)
+    /// The pattern needs the identity and there is none (or it is empty), or the client id is empty.
+    case missingValue
+    /// The value holds `/`, `+`, `#` or NUL and would widen the filter: client id `+` would turn
+    /// `devices/%c/out` into every device's topic.
+    case unsafeValue
+
+    static func substitute(_ filter: String, identity: String?, clientID: String) -> PatternSubstitution {
         var result: [UInt8] = []
         result.reserveCapacity(filter.utf8.count)
         var bytes = filter.utf8.makeIterator()
@@ -16,22 +20,19 @@ enum PatternSubstitution {
                 result.append(byte)
                 break
             }
+            let value: String?
             switch code {
-            case UInt8(ascii: "u"):
-                guard let identity, isSafe(identity) else { return nil }
-                result.append(contentsOf: identity.utf8)
-            case UInt8(ascii: "c"):
-                guard isSafe(clientID) else { return nil }
-                result.append(contentsOf: clientID.utf8)
+            case UInt8(ascii: "u"): value = identity
+            case UInt8(ascii: "c"): value = clientID
             default:
                 result.append(byte)
                 result.append(code)
+                continue
             }
+            guard let value, !value.isEmpty else { return .missingValue }
+            guard !UTF8Bytes.holdsTopicStructure(value) else { return .unsafeValue }
+            result.append(contentsOf: value.utf8)
         }
-        return String(decoding: result, as: UTF8.self)
-    }
-
-    private static func isSafe(_ value: String) -> Bool {
-        !value.isEmpty && !UTF8Bytes.holdsTopicStructure(value)
+        return .filter(String(decoding: result, as: UTF8.self))
     }
 }
