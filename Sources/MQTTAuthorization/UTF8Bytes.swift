@@ -35,6 +35,14 @@ enum UTF8Bytes {
         value.utf8.contains { $0 == slash || $0 == plus || $0 == hash || $0 == nul }
     }
 
+    /// A client-chosen string as it may appear in a refusal reason (which the broker logs):
+    /// quoted, control characters escaped (no forged log lines), at most 128 characters.
+    static func printable(_ value: String) -> String {
+        let limit = 128
+        let shown = value.count > limit ? String(value.prefix(limit)) + "..." : value
+        return shown.debugDescription
+    }
+
     static func count(of byte: UInt8, in string: some StringProtocol) -> Int {
         string.utf8.reduce(0) { $1 == byte ? $0 + 1 : $0 }
     }

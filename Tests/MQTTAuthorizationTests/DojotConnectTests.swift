@@ -86,3 +86,16 @@ struct DojotConnectTests {
         #expect(!tlsClient(nil).isDeviceIdentity)
     }
 }
+
+@Suite("dojot mode: refusal reasons")
+struct DojotRefusalReasonTests {
+    @Test func clientChosenIdentityIsEscapedInTheReason() {
+        let forged = "admin\nlevel=info msg=\"login ok\""
+        guard case .refused(let reason) = DojotAuthorizer().authorizeConnect(plainClient(forged)) else {
+            Issue.record("expected a refusal")
+            return
+        }
+        #expect(!reason.contains("\n"))
+        #expect(reason.contains("\\n"))
+    }
+}

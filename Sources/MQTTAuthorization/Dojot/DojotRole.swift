@@ -5,7 +5,7 @@ enum DojotRole: Sendable, Hashable {
     case k2vService
     case refused(String)
 
-    /// Classifies an identity. Decisions beyond the SPEC (see README):
+    /// Classifies an identity. Decisions where the SPEC is silent:
     /// - A device-shaped identity (`tenant:device`) is a device even when it contains a mark: the
     ///   PKI issues `<tenant>:<any CN>` device certificates to tenant users, so honouring a mark
     ///   there would let any tenant user read every tenant's data.
@@ -17,24 +17,25 @@ enum DojotRole: Sendable, Hashable {
         guard let identity = client.identity, !identity.isEmpty else {
             return .refused("no identity (no client certificate CN or CONNECT username)")
         }
+        let shown = UTF8Bytes.printable(identity)
         if UTF8Bytes.holdsTopicStructure(identity) {
-            return .refused("identity '\(identity)' contains '/', '+', '#' or NUL")
+            return .refused("identity \(shown) contains '/', '+', '#' or NUL")
         }
         if identity.utf8.contains(UTF8Bytes.colon) {
             return UTF8Bytes.isDeviceShaped(identity)
                 ? .device(identity)
-                : .refused("identity '\(identity)' is not a device identity <tenant>:<device> (exactly one ':', both parts non-empty)")
+                : .refused("identity \(shown) is not a device identity <tenant>:<device> (exactly one ':', both parts non-empty)")
         }
         let isV2K = UTF8Bytes.contains(identity, marks.v2k)
         let isK2V = UTF8Bytes.contains(identity, marks.k2v)
         if isV2K && isK2V {
-            return .refused("identity '\(identity)' carries both service marks '\(marks.v2k)' and '\(marks.k2v)'")
+            return .refused("identity \(shown) carries both service marks '\(marks.v2k)' and '\(marks.k2v)'")
         }
         if !isV2K && !isK2V {
-            return .refused("identity '\(identity)' is neither a device <tenant>:<device> nor a service (containing '\(marks.v2k)' or '\(marks.k2v)')")
+            return .refused("identity \(shown) is neither a device <tenant>:<device> nor a service (containing '\(marks.v2k)' or '\(marks.k2v)')")
         }
         guard client.viaVerifiedCertificate else {
-            return .refused("service identity '\(identity)' is honoured only with a verified client certificate, not on the plain listener")
+            return .refused("service identity \(shown) is honoured only with a verified client certificate, not on the plain listener")
         }
         return isV2K ? .v2kService : .k2vService
     }
