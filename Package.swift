@@ -100,15 +100,17 @@ let pkiTargets: [Target] = [
 let brokerProducts: [Product] = [.executable(name: "broker", targets: ["BrokerMain"])]
 let brokerTargets: [Target] = [
     .target(name: "MQTTAuthorization", dependencies: ["MQTTCore", logging]),
+    .testTarget(name: "MQTTAuthorizationTests", dependencies: ["MQTTAuthorization", "MQTTCore"]),
     .target(
         name: "Broker",
-        dependencies: ["MQTTCore", "MQTTAuthorization", logging, metrics, nioSSL, .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        dependencies: ["MQTTCore", "MQTTAuthorization", logging, metrics, nioSSL, "ServiceRuntime",
+                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
             + nio + [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
     ),
-    .executableTarget(name: "BrokerMain", dependencies: ["Broker", "MQTTAuthorization", logging, .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+    .executableTarget(name: "BrokerMain", dependencies: ["Broker", "ServiceRuntime"]),
     .testTarget(
         name: "BrokerTests",
-        dependencies: ["Broker", "MQTTCore", "MQTTAuthorization", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+        dependencies: ["Broker", "MQTTCore", "MQTTAuthorization", "ServiceRuntime", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
     ),
 ]
 

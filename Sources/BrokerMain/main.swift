@@ -1,11 +1,16 @@
 import Broker
+import Foundation
 import MQTTAuthorization
-import Logging
-import ServiceLifecycle
+import ServiceRuntime
 
-// Temporary entry point: plain listener only, until configuration from the environment lands.
-var configuration = BrokerServer.Configuration()
-if let port = ProcessInfoPort.value("BROKER_MQTT_PORT") { configuration.plainPort = port }
-let server = try BrokerServer(configuration: configuration, authorizer: AllowAllAuthorizer())
-let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "broker"))
-try await group.run()
+await ServiceMain.run("broker") { env, logger in
+    let configuration = try BrokerConfiguration(from: &env, hostname: HostName.current(environment: ProcessInfo.processInfo.environment))
+    let authorizer = try AuthorizerFactory.make(
+        mode: configuration.authorization, aclFilePath: configuration.aclFile,
+        v2kMark: configuration.v2kMark, k2vMark: configuration.k2vMark, logger: logger
+    )
+    let readiness = ReadinessState(waitingFor: ["mqtt"])
+    let server = try BrokerServer(configuration: configuration, authorizer: authorizer, readiness: readiness, logger: logger)
+    let ops = OpsHTTPServer(host: configuration.bindHost, port: configuration.httpPort, readiness: readiness.check, logger: logger)
+    return [ops, server]
+}

@@ -30,6 +30,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     private var willArmed = true
     private var needsFlush = false
     private var connectTimeout: Scheduled<Void>?
+    private var lifetimeEnd: Scheduled<Void>?
     private var backlog: [MQTTPacket] = []
     private var pausedOn: SharedGroup?
     private var logger: Logger
@@ -64,6 +65,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     func channelInactive(context: ChannelHandlerContext) {
         self.core.metrics.connectionsActive.decrement()
         self.connectTimeout?.cancel()
+        self.lifetimeEnd?.cancel()
         let state = self.state
         self.state = .closed
         if case .connected(let session) = state {
@@ -148,6 +150,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         }
         self.policy = self.core.authorizer.connectionPolicy(for: client)
         self.will = connect.will
+        if client.isDeviceIdentity { self.scheduleLifetimeEnd() }
         if connect.keepAlive > 0 {
             let timeout = TimeAmount.milliseconds(Int64(connect.keepAlive) * 1500)
             try? self.context.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: timeout), position: .before(self))
@@ -186,6 +189,20 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         self.backlog = []
         for packet in backlog { self.handle(packet, session: session) }
         self.router.flush()
+    }
+
+    /// Devices are disconnected when their lifetime is over, counted from CONNECT, so that they
+    /// reconnect and their certificate is checked again; services are exempt.
+    private func scheduleLifetimeEnd() {
+        guard let lifetime = self.core.configuration.deviceLifetimeMilliseconds else { return }
+        let jitter = Double(self.core.configuration.lifetimeJitterPercent) / 100
+        let milliseconds = Int64(Double(lifetime) * (1 - Double.random(in: 0...jitter)))
+        self.lifetimeEnd = self.context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(milliseconds)) {
+            guard case .connected = self.state else { return }
+            self.core.metrics.lifetimeCloses.increment()
+            self.logger.info("closing: connection lifetime over", metadata: ["lifetime_ms": "\(milliseconds)"])
+            self.context.close(promise: nil)
+        }
     }
 
     private func refuse(_ code: ConnectReturnCode, _ reason: String) {

@@ -9,6 +9,7 @@ final class BrokerCore: Sendable {
     let registry = SessionRegistry()
     let retained: RetainedStore
     let limits: BrokerLimits
+    let configuration: BrokerConfiguration
     let metrics: BrokerMetrics
     let authorizer: any Authorizer
     /// Written once by `start`, before any connection is accepted; read-only afterwards.
@@ -17,9 +18,10 @@ final class BrokerCore: Sendable {
 
     var loopCount: Int { self.loops.count }
 
-    init(group: any EventLoopGroup, limits: BrokerLimits, authorizer: any Authorizer, metrics: BrokerMetrics) throws {
+    init(group: any EventLoopGroup, configuration: BrokerConfiguration, authorizer: any Authorizer, metrics: BrokerMetrics) throws {
         self.loops = Array(group.makeIterator())
-        self.limits = limits
+        self.configuration = configuration
+        self.limits = configuration.limits
         self.authorizer = authorizer
         self.metrics = metrics
         self.retained = RetainedStore(metrics: metrics)

@@ -4,47 +4,60 @@ import MQTTCore
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import ServiceRuntime
 
 /// The broker's MQTT listeners as one service: `run()` binds them, serves until graceful
 /// shutdown, then stops accepting and closes every client connection.
 public final class BrokerServer: Service {
-    public struct Configuration: Sendable {
-        public var bindHost = "0.0.0.0"
-        /// 0 picks a free port (tests); nil disables the listener.
-        public var plainPort: Int? = 1883
-        public var limits = BrokerLimits()
-
-        public init() {}
-    }
-
-    private let configuration: Configuration
+    private let configuration: BrokerConfiguration
+    private let readiness: ReadinessState?
     private let group: any EventLoopGroup
     private let core: BrokerCore
     private let logger: Logger
     private let channels = NIOLockedValueBoxChannels()
 
+    /// - Parameters:
+    ///   - configuration: ports set to 0 bind a free port (tests); nil ones are off.
+    ///   - readiness: its `mqtt` part is marked ready once the listeners are up.
     public init(
-        configuration: Configuration,
+        configuration: BrokerConfiguration,
         authorizer: any Authorizer,
+        readiness: ReadinessState? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "broker")
     ) throws {
         self.configuration = configuration
+        self.readiness = readiness
         self.group = group
         self.logger = logger
-        self.core = try BrokerCore(group: group, limits: configuration.limits, authorizer: authorizer, metrics: BrokerMetrics())
+        self.core = try BrokerCore(group: group, configuration: configuration, authorizer: authorizer, metrics: BrokerMetrics())
+        if configuration.mqttPort != nil {
+            logger.warning("the plain MQTT listener is on: identities are CONNECT user names, unauthenticated; turn it off in production with BROKER_MQTT_PORT=0")
+        }
+    }
+
+    /// The ports the listeners are bound to.
+    public struct BoundPorts: Sendable {
+        public var mqtt: Int?
+        public var mqtts: Int?
     }
 
     /// Binds the listeners.
-    /// - Returns: the bound plain port (useful with port 0).
     @discardableResult
-    public func start() async throws -> Int? {
-        guard let port = self.configuration.plainPort else { return nil }
-        let channel = try await self.bootstrap(listener: .plain)
-            .bind(host: self.configuration.bindHost, port: port).get()
+    public func start() async throws -> BoundPorts {
+        var bound = BoundPorts()
+        if let port = self.configuration.mqttPort {
+            bound.mqtt = try await self.listen(.plain, port: port)
+        }
+        self.readiness?.markReady("mqtt")
+        return bound
+    }
+
+    private func listen(_ listener: Listener, port: Int) async throws -> Int {
+        let channel = try await self.bootstrap(listener: listener).bind(host: self.configuration.bindHost, port: port).get()
         self.channels.add(channel)
-        let bound = channel.localAddress?.port
-        self.logger.info("MQTT listener up", metadata: ["listener": "plain", "address": "\(self.configuration.bindHost):\(bound ?? port)"])
+        let bound = channel.localAddress?.port ?? port
+        self.logger.info("MQTT listener up", metadata: ["listener": "\(listener)", "address": "\(self.configuration.bindHost):\(bound)"])
         return bound
     }
 

@@ -13,18 +13,21 @@ struct TestBroker {
 
 func withTestBroker<T>(
     limits: (inout BrokerLimits) -> Void = { _ in },
+    configure: (inout BrokerConfiguration) -> Void = { _ in },
     authorizer: any Authorizer = AllowAllAuthorizer(),
     _ body: (TestBroker) async throws -> T
 ) async throws -> T {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-    var configuration = BrokerServer.Configuration()
+    var configuration = BrokerConfiguration(tls: .init(ca: "", certificate: "", key: "", crl: nil))
     configuration.bindHost = "127.0.0.1"
-    configuration.plainPort = 0
+    configuration.mqttPort = 0
+    configuration.mqttsPort = nil
     limits(&configuration.limits)
+    configure(&configuration)
     var logger = Logger(label: "test-broker")
     logger.logLevel = .critical
     let server = try BrokerServer(configuration: configuration, authorizer: authorizer, group: group, logger: logger)
-    let port = try await server.start()!
+    let port = try await server.start().mqtt!
     do {
         let result = try await body(TestBroker(port: port, group: group))
         await server.stop()
