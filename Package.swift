@@ -103,8 +103,10 @@ let brokerTargets: [Target] = [
     .testTarget(name: "MQTTAuthorizationTests", dependencies: ["MQTTAuthorization", "MQTTCore"]),
     .target(
         name: "Broker",
-        dependencies: ["MQTTCore", "MQTTAuthorization", logging, metrics, nioSSL, "ServiceRuntime",
-                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        dependencies: ["MQTTCore", "MQTTAuthorization", "X509", logging, metrics, nioSSL, "ServiceRuntime",
+                       .product(name: "NIOTLS", package: "swift-nio"),
+                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                       .product(name: "UnixSignals", package: "swift-service-lifecycle")]
             + nio + [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
     ),
     .executableTarget(name: "BrokerMain", dependencies: ["Broker", "ServiceRuntime"]),

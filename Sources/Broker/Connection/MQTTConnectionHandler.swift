@@ -2,6 +2,8 @@ import Logging
 import MQTTAuthorization
 import MQTTCore
 import NIOCore
+import NIOSSL
+import NIOTLS
 
 /// One client connection: CONNECT, then the packets of an established session. It lives on its
 /// channel's event loop with that loop's router and the session it owns.
@@ -21,7 +23,9 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     private let router: LoopRouter
     private let listener: Listener
     /// The CN of the verified client certificate, on the TLS listener.
-    var certificateIdentity: String?
+    private var certificateIdentity: String?
+    /// Why the client's certificate was refused, for the handshake-failure metric.
+    private var certificateRefusal: ClientCertificateVerifier.Refusal?
     private var state = State.awaitingConnect
     private var context: ChannelHandlerContext!
     private var policy: (any ConnectionPolicy)?
@@ -106,7 +110,18 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         context.fireChannelWritabilityChanged()
     }
 
+    /// Called by the TLS handshake's certificate check, before any MQTT byte arrives.
+    func certificateChecked(_ result: Result<ClientCertificateVerifier.Verified, ClientCertificateVerifier.Refusal>) {
+        switch result {
+        case .success(let verified): self.certificateIdentity = verified.commonName
+        case .failure(let refusal): self.certificateRefusal = refusal
+        }
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted = event {
+            self.core.metrics.handshakes.increment()
+        }
         if case IdleStateHandler.IdleStateEvent.read = event {
             self.core.metrics.keepaliveTimeouts.increment()
             self.logger.debug("closing: keepalive expired")
@@ -117,6 +132,14 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is NIOSSLError || error is BoringSSLError, case .awaitingConnect = self.state {
+            let reason = self.certificateRefusal?.reason ?? "handshake"
+            self.core.metrics.handshakeFailure(reason)
+            self.logger.info("TLS handshake refused", metadata: ["reason": "\(self.certificateRefusal?.detail ?? "\(error)")"])
+            self.state = .closed
+            context.close(promise: nil)
+            return
+        }
         self.core.metrics.protocolErrors.increment()
         if case MQTTDecodingError.unsupportedProtocolLevel(let level) = error, case .awaitingConnect = self.state {
             self.logger.debug("refusing protocol level \(level)")

@@ -27,6 +27,15 @@ struct BrokerMetrics: Sendable {
     let publisherPauses = Counter(label: "broker_publisher_pauses_total")
     let retainedMessages = Meter(label: "broker_retained_messages")
     let sessions = Meter(label: "broker_sessions")
+    let handshakes = Counter(label: "broker_tls_handshakes_total")
+    let revocationCloses = Counter(label: "broker_revocation_closes_total")
+    let tlsReloads = Counter(label: "broker_tls_reloads_total")
+    let tlsReloadFailures = Counter(label: "broker_tls_reload_failures_total")
+
+    /// Handshakes refused, by reason (revoked, expired, unknownIssuer, no_certificate, handshake, ...).
+    func handshakeFailure(_ reason: String) {
+        Counter(label: "broker_tls_handshake_failures_total", dimensions: [("reason", reason)]).increment()
+    }
 
     init() {
         self.connectionsRefused = { reason in Counter(label: "broker_connections_refused_total", dimensions: [("reason", reason)]) }

@@ -1,8 +1,10 @@
 import Logging
 import MQTTAuthorization
 import MQTTCore
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import ServiceRuntime
 
@@ -14,7 +16,9 @@ public final class BrokerServer: Service {
     private let group: any EventLoopGroup
     private let core: BrokerCore
     private let logger: Logger
-    private let channels = NIOLockedValueBoxChannels()
+    private let connections = ConnectionTracker()
+    /// The TLS files in force; nil when the TLS listener is off. Replaced whole on reload.
+    private let tlsMaterial: NIOLockedValueBox<TLSMaterial?>
 
     /// - Parameters:
     ///   - configuration: ports set to 0 bind a free port (tests); nil ones are off.
@@ -31,6 +35,11 @@ public final class BrokerServer: Service {
         self.group = group
         self.logger = logger
         self.core = try BrokerCore(group: group, configuration: configuration, authorizer: authorizer, metrics: BrokerMetrics())
+        // A bad TLS file at start-up stops the broker with a message naming it.
+        self.tlsMaterial = NIOLockedValueBox(try configuration.mqttsPort.map { _ in try TLSMaterial.load(configuration.tls) })
+        if configuration.mqttsPort != nil && configuration.tls.crl == nil {
+            logger.warning("CRL checking is off (BROKER_TLS_CRL is empty): revoked certificates are accepted")
+        }
         if configuration.mqttPort != nil {
             logger.warning("the plain MQTT listener is on: identities are CONNECT user names, unauthenticated; turn it off in production with BROKER_MQTT_PORT=0")
         }
@@ -49,13 +58,16 @@ public final class BrokerServer: Service {
         if let port = self.configuration.mqttPort {
             bound.mqtt = try await self.listen(.plain, port: port)
         }
+        if let port = self.configuration.mqttsPort {
+            bound.mqtts = try await self.listen(.mutualTLS, port: port)
+        }
         self.readiness?.markReady("mqtt")
         return bound
     }
 
     private func listen(_ listener: Listener, port: Int) async throws -> Int {
         let channel = try await self.bootstrap(listener: listener).bind(host: self.configuration.bindHost, port: port).get()
-        self.channels.add(channel)
+        self.connections.add(listener: channel)
         let bound = channel.localAddress?.port ?? port
         self.logger.info("MQTT listener up", metadata: ["listener": "\(listener)", "address": "\(self.configuration.bindHost):\(bound)"])
         return bound
@@ -64,13 +76,25 @@ public final class BrokerServer: Service {
     /// Stops accepting, then closes the client connections (their wills are published: the
     /// broker, not the clients, is going away... and persistent sessions end with the process).
     public func stop() async {
-        for channel in self.channels.removeAll() { try? await channel.close() }
+        for channel in self.connections.removeAll() { try? await channel.close() }
         self.logger.info("MQTT listeners closed")
     }
 
     public func run() async throws {
         try await self.start()
-        try? await gracefulShutdown()
+        if self.configuration.mqttsPort != nil {
+            let reloader = TLSReloader(
+                files: self.configuration.tls, interval: .milliseconds(self.configuration.tlsReloadIntervalMilliseconds),
+                material: self.tlsMaterial, connections: self.connections, metrics: self.core.metrics, logger: self.logger
+            )
+            try await withGracefulShutdownHandler {
+                await reloader.run()
+            } onGracefulShutdown: {
+                reloader.stop()
+            }
+        } else {
+            try? await gracefulShutdown()
+        }
         await self.stop()
     }
 
@@ -78,7 +102,8 @@ public final class BrokerServer: Service {
         let core = self.core
         let limits = self.configuration.limits
         let logger = self.logger
-        let connections = self.channels
+        let connections = self.connections
+        let tlsMaterial = self.tlsMaterial
         return ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -91,12 +116,21 @@ public final class BrokerServer: Service {
                         channel.close(promise: nil)
                         return
                     }
-                    connections.addClient(channel)
+                    connections.add(client: channel)
                     let router = core.routers[core.routerIndex(of: channel.eventLoop)].value
                     let decoder = BrokerPacketDecoder(limits: .init(maxPacketSize: limits.maxPacketBytes), metrics: core.metrics)
+                    let handler = MQTTConnectionHandler(core: core, router: router, listener: listener, logger: logger)
+                    if listener == .mutualTLS, let material = tlsMaterial.withLockedValue({ $0 }) {
+                        let verify = ClientCertificateVerifier.callback(store: material.trustStore) { result in
+                            if case .success(let verified) = result { connections.setSerial(verified.serialHex, of: channel) }
+                            handler.certificateChecked(result)
+                        }
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLServerHandler(context: material.sslContext, customVerificationCallbackWithMetadata: verify)
+                        )
+                    }
                     try channel.pipeline.syncOperations.addHandlers(
-                        ByteToMessageHandler(decoder, maximumBufferSize: limits.maxPacketBytes),
-                        MQTTConnectionHandler(core: core, router: router, listener: listener, logger: logger)
+                        ByteToMessageHandler(decoder, maximumBufferSize: limits.maxPacketBytes), handler
                     )
                 }
             }
