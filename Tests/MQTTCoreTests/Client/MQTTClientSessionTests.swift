@@ -1,0 +1,128 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import MQTTCore
+
+extension MQTTClientIntegrationTests {
+    @Test func unacknowledgedQoS1MessageIsRedeliveredAfterReconnect() async throws {
+        try await withTimeout {
+            let broker = try await Mosquitto()
+            var configuration = MQTTClientConfiguration.test(broker, clientID: "redelivery")
+            configuration.cleanSession = false
+            let subscriber = MQTTClient(configuration: configuration)
+            let publisher = MQTTClient(configuration: .test(broker))
+            let inbox = Inbox(subscriber)
+            try await subscriber.connect()
+            try await subscriber.subscribe(to: "r", qos: .atLeastOnce)
+            try await publisher.connect()
+            try await publisher.publish(topic: "r", payload: ByteBuffer(string: "keep me"), qos: .atLeastOnce)
+
+            let first = try await inbox.next()
+            #expect(!first.dup)
+            try await subscriber.disconnect()
+            first.acknowledge()  // too late: its connection is gone, and nothing is sent
+            #expect(try await subscriber.connect() == true)
+            let again = try await inbox.next()
+            #expect(again.payload.string == "keep me" && again.dup && again.qos == .atLeastOnce)
+            again.acknowledge()
+
+            try await subscriber.disconnect()
+            try await subscriber.connect()
+            #expect(try await inbox.nothing(within: .milliseconds(500)) == nil)
+            await subscriber.shutdown()
+            await publisher.shutdown()
+            await broker.stop()
+        }
+    }
+
+    @Test func qos2MessageRedeliveredAfterReconnectReachesTheApplicationOnce() async throws {
+        try await withTimeout {
+            let broker = try await Mosquitto()
+            var configuration = MQTTClientConfiguration.test(broker, clientID: "exactly-once")
+            configuration.cleanSession = false
+            let subscriber = MQTTClient(configuration: configuration)
+            let publisher = MQTTClient(configuration: .test(broker))
+            let inbox = Inbox(subscriber)
+            try await subscriber.connect()
+            try await subscriber.subscribe(to: "x", qos: .exactlyOnce)
+            try await publisher.connect()
+            try await publisher.publish(topic: "x", payload: ByteBuffer(string: "once"), qos: .exactlyOnce)
+
+            let message = try await inbox.next()
+            try await subscriber.disconnect()
+            #expect(try await subscriber.connect() == true)
+            // The broker sends the PUBLISH again (DUP); the client holds the identifier and drops it.
+            #expect(try await inbox.nothing(within: .milliseconds(500)) == nil)
+            message.acknowledge()  // PUBREC on the new connection, PUBREL, PUBCOMP
+            try await Task.sleep(for: .milliseconds(300))
+            try await subscriber.disconnect()
+            try await subscriber.connect()
+            #expect(try await inbox.nothing(within: .milliseconds(500)) == nil)
+            await subscriber.shutdown()
+            await publisher.shutdown()
+            await broker.stop()
+        }
+    }
+
+    @Test func reconnectsAfterBrokerRestartKeepingTheSession() async throws {
+        try await withTimeout {
+            let broker = try await Mosquitto(persistence: true)
+            var configuration = MQTTClientConfiguration.test(broker, clientID: "survivor")
+            configuration.cleanSession = false
+            configuration.reconnect = MQTTReconnectPolicy(initialDelay: .milliseconds(600), maxDelay: .milliseconds(600), jitter: 0)
+            let subscriber = MQTTClient(configuration: configuration)
+            let events = EventLog(subscriber)
+            let inbox = Inbox(subscriber)
+            try await subscriber.connect()
+            try await subscriber.subscribe(to: "queued", qos: .atLeastOnce)
+
+            await broker.stop()
+            _ = try await events.wait { if case .disconnected = $0 { true } else { false } }
+            // Published while the broker is away: waits, then goes out after the reconnect.
+            let pending = subscriber.publishFuture(topic: "queued", payload: ByteBuffer(string: "from me"), qos: .atLeastOnce)
+            try await broker.start()
+            let publisher = MQTTClient(configuration: .test(broker))
+            try await publisher.connect()
+            try await publisher.publish(topic: "queued", payload: ByteBuffer(string: "while away"), qos: .atLeastOnce)
+
+            _ = try await events.wait(timeout: .seconds(8)) { if case .connected(sessionPresent: true) = $0 { true } else { false } }
+            try await pending.get()
+            var payloads: Set<String> = []
+            for _ in 0..<2 {
+                let message = try await inbox.next()
+                payloads.insert(message.payload.string)
+                message.acknowledge()
+            }
+            #expect(payloads == ["from me", "while away"])
+            #expect(subscriber.isConnected)
+            await subscriber.shutdown()
+            await publisher.shutdown()
+            await broker.stop()
+        }
+    }
+
+    @Test func resubscribesWhenTheBrokerLostTheSession() async throws {
+        try await withTimeout {
+            let broker = try await Mosquitto()
+            var configuration = MQTTClientConfiguration.test(broker, clientID: "forgotten")
+            configuration.cleanSession = false
+            configuration.reconnect = MQTTReconnectPolicy(initialDelay: .milliseconds(100), maxDelay: .milliseconds(200))
+            let subscriber = MQTTClient(configuration: configuration)
+            let events = EventLog(subscriber)
+            let inbox = Inbox(subscriber)
+            try await subscriber.connect()
+            try await subscriber.subscribe(to: "again", qos: .atLeastOnce)
+            try await broker.restart()  // no persistence: the session is gone
+            _ = try await events.wait(timeout: .seconds(8)) { if case .connected(sessionPresent: false) = $0 { true } else { false } }
+            try await Task.sleep(for: .milliseconds(200))  // the SUBSCRIBE goes out right after CONNACK
+            let publisher = MQTTClient(configuration: .test(broker))
+            try await publisher.connect()
+            try await publisher.publish(topic: "again", payload: ByteBuffer(string: "back"), qos: .atLeastOnce)
+            #expect(try await inbox.next().payload.string == "back")
+            await subscriber.shutdown()
+            await publisher.shutdown()
+            await broker.stop()
+        }
+    }
+}

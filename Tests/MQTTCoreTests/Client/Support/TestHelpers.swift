@@ -1,0 +1,125 @@
+import Foundation
+import MQTTCore
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Runs `body`, failing when it takes longer than `seconds`: every test stays bounded.
+func withTimeout<T: Sendable>(
+    _ seconds: Double = 20, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let result = try await group.next()!, let value = Optional(result) else {
+            throw TestFailure("timed out after \(seconds) s")
+        }
+        return value
+    }
+}
+
+/// Collects a client's inbound messages on a task of its own, for waiting with a deadline.
+final class Inbox: Sendable {
+    private let received = NIOLockedValueBox<[MQTTInboundMessage]>([])
+    private let consumer: Task<Void, Never>
+
+    init(_ client: MQTTClient) {
+        let received = self.received
+        self.consumer = Task {
+            for await message in client.messages {
+                received.withLockedValue { $0.append(message) }
+            }
+        }
+    }
+
+    deinit { self.consumer.cancel() }
+
+    /// The next message, or an error after `timeout`.
+    func next(timeout: Duration = .seconds(5)) async throws -> MQTTInboundMessage {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let message = self.received.withLockedValue({ $0.isEmpty ? nil : $0.removeFirst() }) {
+                return message
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestFailure("no message within \(timeout)")
+    }
+
+    /// Nil when nothing arrives within `duration`, for checking that something does not come.
+    func nothing(within duration: Duration) async throws -> MQTTInboundMessage? {
+        try await Task.sleep(for: duration)
+        return self.received.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() }
+    }
+}
+
+/// Collects connection events.
+final class EventLog: Sendable {
+    private let events = NIOLockedValueBox<[MQTTConnectionEvent]>([])
+    private let consumer: Task<Void, Never>
+
+    init(_ client: MQTTClient) {
+        let events = self.events
+        let stream = client.connectionEvents()
+        self.consumer = Task {
+            for await event in stream { events.withLockedValue { $0.append(event) } }
+        }
+    }
+
+    deinit { self.consumer.cancel() }
+
+    var all: [MQTTConnectionEvent] { self.events.withLockedValue { $0 } }
+
+    /// Waits for an event that `matches`, and returns it.
+    func wait(
+        timeout: Duration = .seconds(5), for matches: @escaping @Sendable (MQTTConnectionEvent) -> Bool
+    ) async throws -> MQTTConnectionEvent {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let event = self.events.withLockedValue({ $0.first(where: matches) }) { return event }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestFailure("no matching connection event within \(timeout); saw \(self.all)")
+    }
+}
+
+extension MQTTClientConfiguration {
+    static func test(_ broker: Mosquitto, clientID: String = "client-\(UUID().uuidString.prefix(8))") -> Self {
+        MQTTClientConfiguration(
+            host: "127.0.0.1", port: broker.port, clientID: clientID,
+            reconnect: .disabled, connectTimeout: .seconds(5)
+        )
+    }
+}
+
+extension ByteBuffer {
+    var string: String { String(buffer: self) }
+}
+
+/// Runs a command line tool to its end, with a deadline, and returns its standard output.
+@discardableResult
+func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(10)) async throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let deadline = ContinuousClock.now + timeout
+    while process.isRunning {
+        guard ContinuousClock.now < deadline else {
+            process.terminate()
+            throw TestFailure("\(executable) \(arguments.joined(separator: " ")) did not finish in \(timeout)")
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    guard process.terminationStatus == 0 else {
+        throw TestFailure("\(executable) exited with \(process.terminationStatus)")
+    }
+    return String(decoding: data, as: UTF8.self)
+}
