@@ -15,6 +15,10 @@ extension MQTTClient {
         } catch {
             return self.eventLoop.makeFailedFuture(MQTTClientError.invalidTopicName(topic, error))
         }
+        // The encoder would refuse it too, but as a pipeline error that closes the connection.
+        guard topic.utf8.count <= Int(UInt16.max) else {
+            return self.eventLoop.makeFailedFuture(MQTTClientError.encoding(.fieldTooLong(bytes: topic.utf8.count)))
+        }
         let promise = self.eventLoop.makePromise(of: Void.self)
         let packet = PublishPacket(topic: topic, payload: payload, qos: qos, retain: retain)
         switch self.state.withLockedValue({ $0.machine.publish(packet, promise: promise) }) {

@@ -43,7 +43,7 @@ public final class MQTTClient: Sendable {
             backPressureStrategy: .init(
                 lowWatermark: configuration.inboundBuffer.low, highWatermark: configuration.inboundBuffer.high
             ),
-            finishOnDeinit: false,
+            finishOnDeinit: true,
             delegate: delegate
         )
         self.messages = MQTTInboundMessages(producer: producer.sequence)

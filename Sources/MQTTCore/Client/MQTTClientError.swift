@@ -20,6 +20,8 @@ public enum MQTTClientError: Error, Sendable, CustomStringConvertible {
     case protocolViolation(String)
     case invalidTopicName(String, TopicError)
     case invalidTopicFilter(String, TopicError)
+    /// The packet cannot be written (a field or the whole packet too long).
+    case encoding(MQTTEncodingError)
     /// TCP or TLS failed; `description` carries the underlying error.
     case transport(String)
 
@@ -36,6 +38,7 @@ public enum MQTTClientError: Error, Sendable, CustomStringConvertible {
         case .protocolViolation(let what): "protocol violation by the broker: \(what)"
         case .invalidTopicName(let name, let error): "invalid topic name '\(name)': \(error)"
         case .invalidTopicFilter(let filter, let error): "invalid topic filter '\(filter)': \(error)"
+        case .encoding(let error): "cannot encode the packet: \(error)"
         case .transport(let message): "transport error: \(message)"
         }
     }

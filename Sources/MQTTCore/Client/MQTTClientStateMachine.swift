@@ -419,9 +419,10 @@ extension MQTTClientStateMachine {
     }
 
     mutating func publishReceived(_ publish: PublishPacket) -> InboundActions {
-        guard case .connected(let connectionID, _) = self.connection, let id = publish.packetID else {
-            return InboundActions(deliver: true)
-        }
+        guard let id = publish.packetID else { return InboundActions(deliver: true) }
+        // Between connections (DISCONNECT sent) nothing could be acknowledged; the broker sends
+        // the message again on the next connection, so it is not delivered now.
+        guard case .connected(let connectionID, _) = self.connection else { return InboundActions() }
         let automatic = self.automaticAcknowledgement
         switch publish.qos {
         case .atMostOnce:

@@ -129,3 +129,36 @@ struct MQTTClientIntegrationTests {
         }
     }
 }
+
+extension MQTTClientIntegrationTests {
+    @Test func slowConsumerGetsEveryMessageInOrderWhileReadsArePaused() async throws {
+        try await withTimeout {
+            let broker = try await Mosquitto()
+            var configuration = MQTTClientConfiguration.test(broker)
+            configuration.inboundBuffer = (low: 1, high: 4)
+            let subscriber = MQTTClient(configuration: configuration)
+            let publisher = MQTTClient(configuration: .test(broker))
+            try await subscriber.connect()
+            try await subscriber.subscribe(to: "slow", qos: .atLeastOnce)
+            try await publisher.connect()
+            let count = 200
+            let payload = ByteBuffer(repeating: UInt8(ascii: "x"), count: 4096)
+            for i in 0..<count {
+                var buffer = payload
+                buffer.writeString("\(i)")
+                publisher.publishFuture(topic: "slow", payload: buffer, qos: .atLeastOnce).whenComplete { _ in }
+            }
+            try await Task.sleep(for: .milliseconds(500))  // nobody reads: the buffer fills, reads pause
+            var iterator = subscriber.messages.makeAsyncIterator()
+            for i in 0..<count {
+                guard let message = await iterator.next() else { throw TestFailure("messages ended") }
+                #expect(message.payload.getString(at: 4096, length: message.payload.readableBytes - 4096) == "\(i)")
+                message.acknowledge()
+            }
+            #expect(subscriber.isConnected)
+            await subscriber.shutdown()
+            await publisher.shutdown()
+            await broker.stop()
+        }
+    }
+}

@@ -3,21 +3,32 @@ import MQTTCore
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// Runs `body`, failing when it takes longer than `seconds`: every test stays bounded.
+/// Runs `body`, failing when it takes longer than `seconds`: every test stays bounded, even when
+/// the body waits on something that ignores cancellation (an `EventLoopFuture`).
 func withTimeout<T: Sendable>(
     _ seconds: Double = 20, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            return nil
+    let outcome = NIOLockedValueBox<CheckedContinuation<T, any Error>?>(nil)
+    return try await withCheckedThrowingContinuation { continuation in
+        outcome.withLockedValue { $0 = continuation }
+        @Sendable func finish(_ result: Result<T, any Error>) {
+            outcome.withLockedValue { pending in
+                pending?.resume(with: result)
+                pending = nil
+            }
         }
-        defer { group.cancelAll() }
-        guard let result = try await group.next()!, let value = Optional(result) else {
-            throw TestFailure("timed out after \(seconds) s")
+        let work = Task { finish(await Result(catching: body)) }
+        Task {
+            try? await Task.sleep(for: .seconds(seconds))
+            work.cancel()
+            finish(.failure(TestFailure("timed out after \(seconds) s")))
         }
-        return value
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
 
