@@ -54,6 +54,7 @@ extension MQTTClientIntegrationTests {
             #expect(try await subscriber.connect() == true)
             // The broker sends the PUBLISH again (DUP); the client holds the identifier and drops it.
             #expect(try await inbox.nothing(within: .milliseconds(500)) == nil)
+            #expect(broker.log.contains("Sending PUBLISH to exactly-once (d1, q2"))
             message.acknowledge()  // PUBREC on the new connection, PUBREL, PUBCOMP
             try await Task.sleep(for: .milliseconds(300))
             try await subscriber.disconnect()
