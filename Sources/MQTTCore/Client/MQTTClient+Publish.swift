@@ -21,14 +21,26 @@ extension MQTTClient {
         }
         let promise = self.eventLoop.makePromise(of: Void.self)
         let packet = PublishPacket(topic: topic, payload: payload, qos: qos, retain: retain)
+        // The state step runs on the event loop so that writes leave in the order the steps
+        // decided them: a publish released from the window by a PUBACK (on the loop) must not
+        // overtake earlier ones still hopping to it. The hop replaces the one `writeAndFlush`
+        // would make from another thread.
+        if self.eventLoop.inEventLoop {
+            self.startPublish(packet, promise: promise)
+        } else {
+            self.eventLoop.execute { self.startPublish(packet, promise: promise) }
+        }
+        return promise.futureResult
+    }
+
+    private func startPublish(_ packet: PublishPacket, promise: EventLoopPromise<Void>) {
         switch self.state.withLockedValue({ $0.machine.publish(packet, promise: promise) }) {
         case .write(let packet, let channel):
-            channel.writeAndFlush(MQTTPacket.publish(packet), promise: qos == .atMostOnce ? promise : nil)
+            channel.writeAndFlush(MQTTPacket.publish(packet), promise: packet.qos == .atMostOnce ? promise : nil)
         case .queued:
             break
         case .fail(let error):
             promise.fail(error)
         }
-        return promise.futureResult
     }
 }

@@ -8,8 +8,8 @@ import NIOCore
 /// (bridges, thousands of load-test devices per process), and an actor hop per message costs
 /// more than one short, uncontended lock around a state-machine step. The lock is never held
 /// across I/O; the actions a step returns are carried out after it is released. All
-/// connections of one client run on one event loop of the shared group, and promises are made
-/// on that loop.
+/// connections of one client run on one event loop of the shared group, promises are made on
+/// that loop, and every step that writes a PUBLISH runs on it, so publishes leave in order.
 public final class MQTTClient: Sendable {
     public let configuration: MQTTClientConfiguration
     /// Inbound application messages; iterate it once, from one task.

@@ -117,7 +117,10 @@ extension MQTTClientStateMachine {
 
     mutating func connAckReceived(_ connack: ConnAckPacket, connectionID: UInt64) -> ConnAckActions {
         guard case .connecting(connectionID, let channel?, let promise, _) = self.connection else {
-            return ConnAckActions(failure: self.connectionFailed(connectionID: connectionID, error: .protocolViolation("unexpected CONNACK")))
+            // A second CONNACK: the handler closes the connection with this error.
+            var failure = self.connectionFailed(connectionID: connectionID, error: .protocolViolation("unexpected CONNACK"))
+            failure.error = .protocolViolation("unexpected CONNACK")
+            return ConnAckActions(failure: failure)
         }
         guard connack.returnCode == .accepted else {
             return ConnAckActions(failure: self.connectionFailed(connectionID: connectionID, error: .connectionRefused(connack.returnCode)))
