@@ -13,7 +13,8 @@ final class MQTTKeepAliveHandler: ChannelDuplexHandler {
 
     private let interval: TimeAmount
     private let pingTimeout: TimeAmount
-    private var lastWrite = NIODeadline.now()
+    private var lastWrite: NIODeadline = .uptimeNanoseconds(0)
+    /// When the oldest unanswered PINGREQ went out.
     private var pingSentAt: NIODeadline?
     private var timer: Scheduled<Void>?
     private var readsPaused = false
@@ -37,15 +38,23 @@ final class MQTTKeepAliveHandler: ChannelDuplexHandler {
         }
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.lastWrite = context.eventLoop.now
+    }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        self.lastWrite = .now()
+        self.lastWrite = context.eventLoop.now
         context.write(data, promise: promise)
     }
 
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         switch event as? MQTTReadFlow {
-        case .paused: self.readsPaused = true
-        case .resumed: self.readsPaused = false
+        case .paused:
+            self.readsPaused = true
+        case .resumed:
+            self.readsPaused = false
+            // Give the PINGRESP that may be among the unread bytes a full timeout to arrive.
+            if self.pingSentAt != nil { self.schedule(context: context, at: context.eventLoop.now + self.pingTimeout) }
         case .resume, nil:
             context.triggerUserOutboundEvent(event, promise: promise)
             return
@@ -77,24 +86,20 @@ final class MQTTKeepAliveHandler: ChannelDuplexHandler {
     private func timerFired(context: ChannelHandlerContext) {
         self.timer = nil
         guard context.channel.isActive else { return }
-        let now = NIODeadline.now()
-        if let sent = self.pingSentAt {
-            let deadline = sent + self.pingTimeout
-            if now >= deadline && !self.readsPaused {
-                context.fireErrorCaught(MQTTClientError.keepAliveTimeout)
-                return
-            }
-            // While reads are held back the PINGRESP may be waiting unread; ask again later.
-            self.schedule(context: context, at: max(deadline, now + self.pingTimeout))
+        let now = context.eventLoop.now
+        if let sent = self.pingSentAt, now >= sent + self.pingTimeout, !self.readsPaused {
+            context.fireErrorCaught(MQTTClientError.keepAliveTimeout)
             return
         }
         if now >= self.lastWrite + self.interval {
-            self.pingSentAt = now
+            // Also while reads are held back and a PINGRESP may sit unread: the broker needs to
+            // hear from us within 1.5 x keepalive whatever the application is doing.
             context.writeAndFlush(self.wrapOutboundOut(.pingreq), promise: nil)
             self.lastWrite = now
-            self.schedule(context: context, at: now + self.pingTimeout)
-        } else {
-            self.schedule(context: context, at: self.lastWrite + self.interval)
+            if self.pingSentAt == nil { self.pingSentAt = now }
         }
+        var next = self.lastWrite + self.interval
+        if let sent = self.pingSentAt, !self.readsPaused { next = min(next, sent + self.pingTimeout) }
+        self.schedule(context: context, at: next)
     }
 }
