@@ -127,3 +127,32 @@ extension MQTTClientIntegrationTests {
         }
     }
 }
+
+extension MQTTClientIntegrationTests {
+    @Test func inFlightQoS1PublishIsRetransmittedWithDupAfterReconnectAndCompletes() async throws {
+        try await withTimeout {
+            let broker = try await Mosquitto()
+            let subscriber = MQTTClient(configuration: .test(broker))
+            let inbox = Inbox(subscriber)
+            try await subscriber.connect()
+            try await subscriber.subscribe(to: "retry", qos: .atLeastOnce)
+            var configuration = MQTTClientConfiguration.test(broker, clientID: "retransmitter")
+            configuration.cleanSession = false
+            configuration.reconnect = MQTTReconnectPolicy(initialDelay: .milliseconds(100), maxDelay: .milliseconds(200))
+            let publisher = MQTTClient(configuration: configuration)
+            try await publisher.connect()
+            // The PUBLISH leaves and the connection drops before its PUBACK can be read.
+            let published = try await publisher.eventLoop.submit {
+                let future = publisher.publishFuture(topic: "retry", payload: ByteBuffer(string: "again"), qos: .atLeastOnce)
+                publisher.state.withLockedValue { $0.machine.connectedChannel }!.close(promise: nil)
+                return future
+            }.get()
+            try await published.get()
+            #expect(try await inbox.next().payload.string == "again")
+            #expect(broker.log.contains("Received PUBLISH from retransmitter (d1, q1"))
+            await subscriber.shutdown()
+            await publisher.shutdown()
+            await broker.stop()
+        }
+    }
+}
