@@ -6,14 +6,17 @@ import NIOCore
 /// `acknowledge()` (unless the client acknowledges automatically). An unacknowledged message is
 /// redelivered by the broker after a reconnect when the session is kept.
 public struct MQTTInboundMessage: Sendable {
-    public var topic: String
-    public var payload: ByteBuffer
-    public var qos: QoS
-    public var retain: Bool
-    public var dup: Bool
-    /// The broker's identifier for this delivery (QoS 1/2), for logs.
-    public var packetID: UInt16?
+    /// The PUBLISH as received; its payload is a slice of the read buffer.
+    public let packet: PublishPacket
     let acknowledgement: Acknowledgement?
+
+    public var topic: String { self.packet.topic }
+    public var payload: ByteBuffer { self.packet.payload }
+    public var qos: QoS { self.packet.qos }
+    public var retain: Bool { self.packet.retain }
+    public var dup: Bool { self.packet.dup }
+    /// The broker's identifier for this delivery (QoS 1/2), for logs.
+    public var packetID: UInt16? { self.packet.packetID }
 
     /// What `acknowledge()` needs: the client and the session or connection the delivery
     /// belongs to, so that an acknowledgement never lands on a different delivery that reuses
@@ -30,13 +33,8 @@ public struct MQTTInboundMessage: Sendable {
         let token: Token
     }
 
-    init(_ publish: PublishPacket, acknowledgement: Acknowledgement?) {
-        self.topic = publish.topic
-        self.payload = publish.payload
-        self.qos = publish.qos
-        self.retain = publish.retain
-        self.dup = publish.dup
-        self.packetID = publish.packetID
+    init(_ packet: PublishPacket, acknowledgement: Acknowledgement?) {
+        self.packet = packet
         self.acknowledgement = acknowledgement
     }
 

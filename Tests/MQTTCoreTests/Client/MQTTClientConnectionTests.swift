@@ -8,42 +8,26 @@ import Testing
 extension MQTTClientIntegrationTests {
     @Test func willIsPublishedWhenTheConnectionDies() async throws {
         try await withTimeout {
-            let broker = try await Mosquitto()
-            let observer = MQTTClient(configuration: .test(broker))
-            let inbox = Inbox(observer)
-            try await observer.connect()
-            try await observer.subscribe(to: "wills/#", qos: .atLeastOnce)
-            var configuration = MQTTClientConfiguration.test(broker)
-            configuration.will = .init(topic: "wills/dying", payload: ByteBuffer(string: "gone"), qos: .atLeastOnce)
-            let dying = MQTTClient(configuration: configuration)
-            try await dying.connect()
+            let net = try await PubSub.start(subscribeTo: "wills/#", qos: .atLeastOnce, publisher: {
+                $0.will = .init(topic: "wills/dying", payload: ByteBuffer(string: "gone"), qos: .atLeastOnce)
+            })
             // No DISCONNECT: the socket just closes.
-            try await dying.state.withLockedValue { $0.machine.connectedChannel }!.close()
-            let will = try await inbox.next()
+            try await net.publisher.state.withLockedValue { $0.machine.connectedChannel }!.close()
+            let will = try await net.inbox.next()
             #expect(will.topic == "wills/dying" && will.payload.string == "gone")
-            await dying.shutdown()
-            await observer.shutdown()
-            await broker.stop()
+            await net.close()
         }
     }
 
     @Test func willIsNotPublishedAfterDisconnect() async throws {
         try await withTimeout {
-            let broker = try await Mosquitto()
-            let observer = MQTTClient(configuration: .test(broker))
-            let inbox = Inbox(observer)
-            try await observer.connect()
-            try await observer.subscribe(to: "wills/#", qos: .atLeastOnce)
-            var configuration = MQTTClientConfiguration.test(broker)
-            configuration.will = .init(topic: "wills/polite", payload: ByteBuffer(string: "gone"), qos: .atLeastOnce)
-            let polite = MQTTClient(configuration: configuration)
-            try await polite.connect()
-            try await polite.disconnect()
-            #expect(!polite.isConnected)
-            #expect(try await inbox.nothing(within: .milliseconds(700)) == nil)
-            await polite.shutdown()
-            await observer.shutdown()
-            await broker.stop()
+            let net = try await PubSub.start(subscribeTo: "wills/#", qos: .atLeastOnce, publisher: {
+                $0.will = .init(topic: "wills/polite", payload: ByteBuffer(string: "gone"), qos: .atLeastOnce)
+            })
+            try await net.publisher.disconnect()
+            #expect(!net.publisher.isConnected)
+            #expect(try await net.inbox.nothing(within: .milliseconds(700)) == nil)
+            await net.close()
         }
     }
 

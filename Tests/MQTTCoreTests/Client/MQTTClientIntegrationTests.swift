@@ -10,88 +10,61 @@ import Testing
 struct MQTTClientIntegrationTests {
     @Test func qos0MessageTravelsBetweenTwoClients() async throws {
         try await withTimeout {
-            let broker = try await Mosquitto()
-            let (subscriber, publisher) = (MQTTClient(configuration: .test(broker)), MQTTClient(configuration: .test(broker)))
-            let inbox = Inbox(subscriber)
-            try await subscriber.connect()
-            try await publisher.connect()
-            #expect(try await subscriber.subscribe(to: "a/b", qos: .atMostOnce) == .granted(.atMostOnce))
-            try await publisher.publish(topic: "a/b", payload: ByteBuffer(string: "zero"), qos: .atMostOnce)
-            let message = try await inbox.next()
+            let net = try await PubSub.start(subscribeTo: "a/b", qos: .atMostOnce)
+            #expect(net.granted == .granted(.atMostOnce))
+            try await net.publisher.publish(topic: "a/b", payload: ByteBuffer(string: "zero"), qos: .atMostOnce)
+            let message = try await net.inbox.next()
             #expect(message.topic == "a/b")
             #expect(message.payload.string == "zero")
             #expect(message.qos == .atMostOnce)
             #expect(message.packetID == nil)
-            await subscriber.shutdown()
-            await publisher.shutdown()
-            await broker.stop()
+            await net.close()
         }
     }
 
     @Test func qos1PublishCompletesOnPubAckAndIsReceivedOnce() async throws {
         try await withTimeout {
-            let broker = try await Mosquitto()
-            let (subscriber, publisher) = (MQTTClient(configuration: .test(broker)), MQTTClient(configuration: .test(broker)))
-            let inbox = Inbox(subscriber)
-            try await subscriber.connect()
-            try await publisher.connect()
-            #expect(try await subscriber.subscribe(to: "t/+", qos: .atLeastOnce) == .granted(.atLeastOnce))
-            try await publisher.publish(topic: "t/1", payload: ByteBuffer(string: "one"), qos: .atLeastOnce, retain: false)
-            let message = try await inbox.next()
+            let net = try await PubSub.start(subscribeTo: "t/+", qos: .atLeastOnce)
+            #expect(net.granted == .granted(.atLeastOnce))
+            try await net.publisher.publish(topic: "t/1", payload: ByteBuffer(string: "one"), qos: .atLeastOnce, retain: false)
+            let message = try await net.inbox.next()
             #expect(message.topic == "t/1" && message.payload.string == "one")
             #expect(message.qos == .atLeastOnce && !message.dup && !message.retain)
             message.acknowledge()
-            #expect(try await inbox.nothing(within: .milliseconds(300)) == nil)
-            await subscriber.shutdown()
-            await publisher.shutdown()
-            await broker.stop()
+            #expect(try await net.inbox.nothing(within: .milliseconds(300)) == nil)
+            await net.close()
         }
     }
 
     @Test func qos2MessageIsDeliveredExactlyOnce() async throws {
         try await withTimeout {
-            let broker = try await Mosquitto()
-            let (subscriber, publisher) = (MQTTClient(configuration: .test(broker)), MQTTClient(configuration: .test(broker)))
-            let inbox = Inbox(subscriber)
-            try await subscriber.connect()
-            try await publisher.connect()
-            try await subscriber.subscribe(to: "q2", qos: .exactlyOnce)
-            try await publisher.publish(topic: "q2", payload: ByteBuffer(string: "two"), qos: .exactlyOnce)
-            let message = try await inbox.next()
+            let net = try await PubSub.start(subscribeTo: "q2", qos: .exactlyOnce)
+            try await net.publisher.publish(topic: "q2", payload: ByteBuffer(string: "two"), qos: .exactlyOnce)
+            let message = try await net.inbox.next()
             #expect(message.qos == .exactlyOnce && message.payload.string == "two")
             message.acknowledge()
             message.acknowledge()  // a second acknowledgement changes nothing
-            #expect(try await inbox.nothing(within: .milliseconds(300)) == nil)
-            await subscriber.shutdown()
-            await publisher.shutdown()
-            await broker.stop()
+            #expect(try await net.inbox.nothing(within: .milliseconds(300)) == nil)
+            await net.close()
         }
     }
 
     @Test func publishesBeyondTheInFlightWindowWaitAndAllComplete() async throws {
         try await withTimeout {
-            let broker = try await Mosquitto()
-            var configuration = MQTTClientConfiguration.test(broker)
-            configuration.inflightWindow = 2
-            let publisher = MQTTClient(configuration: configuration)
-            let subscriber = MQTTClient(configuration: .test(broker))
-            let inbox = Inbox(subscriber)
-            try await subscriber.connect()
-            try await subscriber.subscribe(to: "w", qos: .atLeastOnce)
-            try await publisher.connect()
+            let net = try await PubSub.start(subscribeTo: "w", qos: .atLeastOnce, publisher: { $0.inflightWindow = 2 })
             let futures = (0..<50).map { i in
-                publisher.publishFuture(topic: "w", payload: ByteBuffer(string: "\(i)"), qos: .atLeastOnce)
+                net.publisher.publishFuture(topic: "w", payload: ByteBuffer(string: "\(i)"), qos: .atLeastOnce)
             }
-            #expect(publisher.state.withLockedValue { $0.machine.outbound.inFlight.count } <= 2)
+            try await net.publisher.eventLoop.submit {
+                #expect(net.publisher.state.withLockedValue { $0.machine.outbound.inFlight.count } <= 2)
+            }.get()
             for future in futures { try await future.get() }
             for i in 0..<50 {
-                let message = try await inbox.next()
+                let message = try await net.inbox.next()
                 #expect(message.payload.string == "\(i)")
                 message.acknowledge()
             }
-            await subscriber.shutdown()
-            await publisher.shutdown()
-            await broker.stop()
+            await net.close()
         }
     }
 
@@ -133,32 +106,24 @@ struct MQTTClientIntegrationTests {
 extension MQTTClientIntegrationTests {
     @Test func slowConsumerGetsEveryMessageInOrderWhileReadsArePaused() async throws {
         try await withTimeout {
-            let broker = try await Mosquitto()
-            var configuration = MQTTClientConfiguration.test(broker)
-            configuration.inboundBuffer = (low: 1, high: 4)
-            let subscriber = MQTTClient(configuration: configuration)
-            let publisher = MQTTClient(configuration: .test(broker))
-            try await subscriber.connect()
-            try await subscriber.subscribe(to: "slow", qos: .atLeastOnce)
-            try await publisher.connect()
+            let net = try await PubSub.start(subscribeTo: "slow", qos: .atLeastOnce, subscriber: { $0.inboundBuffer = (low: 1, high: 4) })
             let count = 200
-            let payload = ByteBuffer(repeating: UInt8(ascii: "x"), count: 4096)
+            let padding = 4096
             for i in 0..<count {
-                var buffer = payload
-                buffer.writeString("\(i)")
-                publisher.publishFuture(topic: "slow", payload: buffer, qos: .atLeastOnce).whenComplete { _ in }
+                var payload = ByteBuffer(repeating: UInt8(ascii: "x"), count: padding)
+                payload.writeString("\(i)")
+                net.publisher.publishFuture(topic: "slow", payload: payload, qos: .atLeastOnce).whenComplete { _ in }
             }
             try await Task.sleep(for: .milliseconds(500))  // nobody reads: the buffer fills, reads pause
-            var iterator = subscriber.messages.makeAsyncIterator()
+            // The inbox is not used here: this test consumes `messages` itself, slowly.
+            var iterator = net.subscriber.messages.makeAsyncIterator()
             for i in 0..<count {
                 guard let message = await iterator.next() else { throw TestFailure("messages ended") }
-                #expect(message.payload.getString(at: 4096, length: message.payload.readableBytes - 4096) == "\(i)")
+                #expect(message.payload.getString(at: padding, length: message.payload.readableBytes - padding) == "\(i)")
                 message.acknowledge()
             }
-            #expect(subscriber.isConnected)
-            await subscriber.shutdown()
-            await publisher.shutdown()
-            await broker.stop()
+            #expect(net.subscriber.isConnected)
+            await net.close()
         }
-    }
+}
 }

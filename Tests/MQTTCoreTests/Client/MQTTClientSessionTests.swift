@@ -7,62 +7,48 @@ import Testing
 extension MQTTClientIntegrationTests {
     @Test func unacknowledgedQoS1MessageIsRedeliveredAfterReconnect() async throws {
         try await withTimeout {
-            let broker = try await Mosquitto()
-            var configuration = MQTTClientConfiguration.test(broker, clientID: "redelivery")
-            configuration.cleanSession = false
-            let subscriber = MQTTClient(configuration: configuration)
-            let publisher = MQTTClient(configuration: .test(broker))
-            let inbox = Inbox(subscriber)
-            try await subscriber.connect()
-            try await subscriber.subscribe(to: "r", qos: .atLeastOnce)
-            try await publisher.connect()
-            try await publisher.publish(topic: "r", payload: ByteBuffer(string: "keep me"), qos: .atLeastOnce)
+            let net = try await PubSub.start(subscribeTo: "r", qos: .atLeastOnce, subscriber: {
+                $0.clientID = "redelivery"
+                $0.cleanSession = false
+            })
+            try await net.publisher.publish(topic: "r", payload: ByteBuffer(string: "keep me"), qos: .atLeastOnce)
 
-            let first = try await inbox.next()
+            let first = try await net.inbox.next()
             #expect(!first.dup)
-            try await subscriber.disconnect()
+            try await net.subscriber.disconnect()
             first.acknowledge()  // too late: its connection is gone, and nothing is sent
-            #expect(try await subscriber.connect() == true)
-            let again = try await inbox.next()
+            #expect(try await net.subscriber.connect() == true)
+            let again = try await net.inbox.next()
             #expect(again.payload.string == "keep me" && again.dup && again.qos == .atLeastOnce)
             again.acknowledge()
 
-            try await subscriber.disconnect()
-            try await subscriber.connect()
-            #expect(try await inbox.nothing(within: .milliseconds(500)) == nil)
-            await subscriber.shutdown()
-            await publisher.shutdown()
-            await broker.stop()
+            try await net.subscriber.disconnect()
+            try await net.subscriber.connect()
+            #expect(try await net.inbox.nothing(within: .milliseconds(500)) == nil)
+            await net.close()
         }
     }
 
     @Test func qos2MessageRedeliveredAfterReconnectReachesTheApplicationOnce() async throws {
         try await withTimeout {
-            let broker = try await Mosquitto()
-            var configuration = MQTTClientConfiguration.test(broker, clientID: "exactly-once")
-            configuration.cleanSession = false
-            let subscriber = MQTTClient(configuration: configuration)
-            let publisher = MQTTClient(configuration: .test(broker))
-            let inbox = Inbox(subscriber)
-            try await subscriber.connect()
-            try await subscriber.subscribe(to: "x", qos: .exactlyOnce)
-            try await publisher.connect()
-            try await publisher.publish(topic: "x", payload: ByteBuffer(string: "once"), qos: .exactlyOnce)
+            let net = try await PubSub.start(subscribeTo: "x", qos: .exactlyOnce, subscriber: {
+                $0.clientID = "exactly-once"
+                $0.cleanSession = false
+            })
+            try await net.publisher.publish(topic: "x", payload: ByteBuffer(string: "once"), qos: .exactlyOnce)
 
-            let message = try await inbox.next()
-            try await subscriber.disconnect()
-            #expect(try await subscriber.connect() == true)
+            let message = try await net.inbox.next()
+            try await net.subscriber.disconnect()
+            #expect(try await net.subscriber.connect() == true)
             // The broker sends the PUBLISH again (DUP); the client holds the identifier and drops it.
-            #expect(try await inbox.nothing(within: .milliseconds(500)) == nil)
-            #expect(broker.log.contains("Sending PUBLISH to exactly-once (d1, q2"))
+            #expect(try await net.inbox.nothing(within: .milliseconds(500)) == nil)
+            #expect(net.broker.log.contains("Sending PUBLISH to exactly-once (d1, q2"))
             message.acknowledge()  // PUBREC on the new connection, PUBREL, PUBCOMP
             try await Task.sleep(for: .milliseconds(300))
-            try await subscriber.disconnect()
-            try await subscriber.connect()
-            #expect(try await inbox.nothing(within: .milliseconds(500)) == nil)
-            await subscriber.shutdown()
-            await publisher.shutdown()
-            await broker.stop()
+            try await net.subscriber.disconnect()
+            try await net.subscriber.connect()
+            #expect(try await net.inbox.nothing(within: .milliseconds(500)) == nil)
+            await net.close()
         }
     }
 
@@ -131,16 +117,12 @@ extension MQTTClientIntegrationTests {
 extension MQTTClientIntegrationTests {
     @Test func inFlightQoS1PublishIsRetransmittedWithDupAfterReconnectAndCompletes() async throws {
         try await withTimeout {
-            let broker = try await Mosquitto()
-            let subscriber = MQTTClient(configuration: .test(broker))
-            let inbox = Inbox(subscriber)
-            try await subscriber.connect()
-            try await subscriber.subscribe(to: "retry", qos: .atLeastOnce)
-            var configuration = MQTTClientConfiguration.test(broker, clientID: "retransmitter")
-            configuration.cleanSession = false
-            configuration.reconnect = MQTTReconnectPolicy(initialDelay: .milliseconds(100), maxDelay: .milliseconds(200))
-            let publisher = MQTTClient(configuration: configuration)
-            try await publisher.connect()
+            let net = try await PubSub.start(subscribeTo: "retry", qos: .atLeastOnce, publisher: {
+                $0.clientID = "retransmitter"
+                $0.cleanSession = false
+                $0.reconnect = MQTTReconnectPolicy(initialDelay: .milliseconds(100), maxDelay: .milliseconds(200))
+            })
+            let publisher = net.publisher
             // The PUBLISH leaves and the connection drops before its PUBACK can be read.
             let published = try await publisher.eventLoop.submit {
                 let future = publisher.publishFuture(topic: "retry", payload: ByteBuffer(string: "again"), qos: .atLeastOnce)
@@ -148,11 +130,9 @@ extension MQTTClientIntegrationTests {
                 return future
             }.get()
             try await published.get()
-            #expect(try await inbox.next().payload.string == "again")
-            #expect(broker.log.contains("Received PUBLISH from retransmitter (d1, q1"))
-            await subscriber.shutdown()
-            await publisher.shutdown()
-            await broker.stop()
+            #expect(try await net.inbox.next().payload.string == "again")
+            #expect(net.broker.log.contains("Received PUBLISH from retransmitter (d1, q1"))
+            await net.close()
         }
-    }
+}
 }

@@ -32,24 +32,34 @@ extension Result where Failure == any Error {
     }
 }
 
-/// Collects a client's inbound messages on a task of its own, for waiting with a deadline.
+/// Collects a client's inbound messages on a task of its own, for waiting with a deadline. It
+/// starts consuming `messages` at its first use; until then they wait in the client's buffer.
 final class Inbox: Sendable {
+    private let client: MQTTClient
     private let received = NIOLockedValueBox<[MQTTInboundMessage]>([])
-    private let consumer: Task<Void, Never>
+    private let consumer = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     init(_ client: MQTTClient) {
-        let received = self.received
-        self.consumer = Task {
-            for await message in client.messages {
-                received.withLockedValue { $0.append(message) }
+        self.client = client
+    }
+
+    deinit { self.consumer.withLockedValue { $0?.cancel() } }
+
+    private func startConsuming() {
+        self.consumer.withLockedValue { consumer in
+            guard consumer == nil else { return }
+            let (client, received) = (self.client, self.received)
+            consumer = Task {
+                for await message in client.messages {
+                    received.withLockedValue { $0.append(message) }
+                }
             }
         }
     }
 
-    deinit { self.consumer.cancel() }
-
     /// The next message, or an error after `timeout`.
     func next(timeout: Duration = .seconds(5)) async throws -> MQTTInboundMessage {
+        self.startConsuming()
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let message = self.received.withLockedValue({ $0.isEmpty ? nil : $0.removeFirst() }) {
@@ -62,6 +72,7 @@ final class Inbox: Sendable {
 
     /// Nil when nothing arrives within `duration`, for checking that something does not come.
     func nothing(within duration: Duration) async throws -> MQTTInboundMessage? {
+        self.startConsuming()
         try await Task.sleep(for: duration)
         return self.received.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() }
     }
