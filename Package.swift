@@ -29,7 +29,12 @@ let coreTargets: [Target] = [
     ),
     .testTarget(
         name: "MQTTCoreTests",
-        dependencies: ["MQTTCore", .product(name: "NIOTestUtils", package: "swift-nio")] + nio
+        dependencies: [
+            "MQTTCore",
+            .product(name: "NIOTestUtils", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ] + nio
     ),
 ]
 
