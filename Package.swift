@@ -23,10 +23,18 @@ let systemLibraryTargets: [Target] = [
 // MARK: MQTTCore: packets, codec, topics, subscription index, client.
 let coreProducts: [Product] = [.library(name: "MQTTCore", targets: ["MQTTCore"])]
 let coreTargets: [Target] = [
-    .target(name: "MQTTCore", dependencies: nio + [nioSSL, logging]),
+    .target(
+        name: "MQTTCore",
+        dependencies: nio + [nioSSL, logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+    ),
     .testTarget(
         name: "MQTTCoreTests",
-        dependencies: ["MQTTCore", .product(name: "NIOTestUtils", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")] + nio
+        dependencies: [
+            "MQTTCore",
+            .product(name: "NIOTestUtils", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ] + nio
     ),
 ]
 
