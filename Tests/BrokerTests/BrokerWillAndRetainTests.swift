@@ -12,7 +12,7 @@ import Testing
                 will: .init(topic: "status/silent", payload: ByteBuffer(string: "offline"), qos: .atLeastOnce)
             )
             // No PINGREQ: the broker closes after 1.5 x keepalive and publishes the will.
-            try await silent.expectClosed(timeout: .seconds(4))
+            try await silent.expectClosed(timeout: .seconds(10))
             let will = try await watcher.nextPublish()
             #expect(will.topic == "status/silent" && will.payloadString == "offline")
         }
