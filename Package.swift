@@ -54,7 +54,11 @@ let kafkaTargets: [Target] = [
     ),
     .testTarget(
         name: "KafkaTests",
-        dependencies: ["Kafka", logging, .product(name: "NIOCore", package: "swift-nio")]
+        dependencies: [
+            "Kafka", logging,
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]
     ),
 ]
 

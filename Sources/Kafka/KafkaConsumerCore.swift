@@ -94,6 +94,8 @@ final class KafkaConsumerCore: Sendable {
                     if let json = event.statisticsJSON, let statistics = KafkaStatistics.decode(json) {
                         metrics.lag.record(statistics.consumerLag)
                     }
+                case .log:
+                    logger.logRDKafka(event)
                 case .message, .deliveryReports, .other:
                     break
                 }

@@ -65,6 +65,8 @@ final class KafkaProducerCore: Sendable {
             if let json = event.statisticsJSON, let statistics = KafkaStatistics.decode(json), let queued = statistics.msg_cnt {
                 metrics.queuedMessages.record(queued)
             }
+        case .log:
+            logger.logRDKafka(event)
         case .message, .rebalance, .offsetCommit, .other:
             break
         }

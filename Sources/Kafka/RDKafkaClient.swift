@@ -15,14 +15,20 @@ final class RDKafkaClient: @unchecked Sendable {
     /// librdkafka's instance name (`client.id#role-N`), for logs.
     let name: String
 
+    /// librdkafka's own log lines arrive as LOG events on the client's event queue (instead of
+    /// being printed to stderr by librdkafka's default log callback), so that they go through
+    /// swift-log from the poll thread.
     init(role: Role, configuration: KafkaConfiguration, events: Int32) throws(KafkaError) {
-        let config = try RDKafkaConfig.make(configuration, events: events)
+        var configuration = configuration
+        configuration["log.queue"] = "true"
+        let config = try RDKafkaConfig.make(configuration, events: events | RD_KAFKA_EVENT_LOG)
         var reason = [CChar](repeating: 0, count: 512)
         let type = role == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER
         guard let handle = rd_kafka_new(type, config.pointer, &reason, reason.count) else {
             config.destroy()  // rd_kafka_new takes the configuration only on success.
             throw KafkaError(code: .invalidArgument, message: String(cBuffer: reason), isRetriable: false)
         }
+        rd_kafka_set_log_queue(handle, nil)  // nil: the main queue.
         self.handle = handle
         self.role = role
         self.name = String(cString: rd_kafka_name(handle))

@@ -9,6 +9,7 @@ struct RDKafkaEvent {
         case offsetCommit
         case error
         case statistics
+        case log
         case other(Int32)
     }
 
@@ -22,6 +23,7 @@ struct RDKafkaEvent {
         case RD_KAFKA_EVENT_OFFSET_COMMIT: .offsetCommit
         case RD_KAFKA_EVENT_ERROR: .error
         case RD_KAFKA_EVENT_STATS: .statistics
+        case RD_KAFKA_EVENT_LOG: .log
         case let other: .other(other)
         }
     }
@@ -53,6 +55,15 @@ struct RDKafkaEvent {
     /// The JSON document of a statistics event.
     var statisticsJSON: String? {
         rd_kafka_event_stats(pointer).map { String(cString: $0) }
+    }
+
+    /// The syslog level (0 emergency ... 7 debug), facility and text of a log event.
+    var logLine: (level: Int32, facility: String, message: String)? {
+        var facility: UnsafePointer<CChar>?
+        var message: UnsafePointer<CChar>?
+        var level: Int32 = 0
+        guard rd_kafka_event_log(pointer, &facility, &message, &level) == 0 else { return nil }
+        return (level, facility.map { String(cString: $0) } ?? "", message.map { String(cString: $0) } ?? "")
     }
 
     /// The partitions of a rebalance or offset-commit event, owned by the event.
