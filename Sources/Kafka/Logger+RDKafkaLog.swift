@@ -6,7 +6,12 @@ extension Logger {
         guard let line = event.logLine else { return }
         // Connection failures (facility FAIL) also arrive as ERROR events, which are logged and
         // counted already: keep the log line for debugging only.
-        let level: Logger.Level = line.facility == "FAIL" ? .debug : switch line.level {
+        let level = line.facility == "FAIL" ? .debug : Self.level(syslogLevel: line.level)
+        log(level: level, "\(line.message)", metadata: ["kafka.facility": "\(line.facility)"])
+    }
+
+    private static func level(syslogLevel: Int32) -> Logger.Level {
+        switch syslogLevel {
         case ...2: .critical
         case 3: .error
         case 4: .warning
@@ -14,6 +19,5 @@ extension Logger {
         case 6: .info
         default: .debug
         }
-        log(level: level, "\(line.message)", metadata: ["kafka.facility": "\(line.facility)"])
     }
 }
