@@ -73,9 +73,11 @@ final class KafkaConsumerCore: Sendable {
                 if let error = RDKafkaPartitions.setAssignmentPaused(client: client, isPaused) {
                     logger.error("Kafka consumer cannot pause or resume its partitions", metadata: ["error": "\(error)"])
                 }
-                logger.debug(isPaused ? "Kafka consumer paused" : "Kafka consumer resumed", metadata: [
-                    "by": "\(flow.pausedByApplication ? "application" : "backpressure")",
-                ])
+                if isPaused {
+                    logger.debug("Kafka consumer paused", metadata: ["by": "\(flow.pausedByApplication ? "application" : "backpressure")"])
+                } else {
+                    logger.debug("Kafka consumer resumed")
+                }
             }
             queue.pollEvent(timeoutMilliseconds: 100) { event in
                 switch event.kind {

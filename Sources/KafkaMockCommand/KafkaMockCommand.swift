@@ -35,15 +35,8 @@ struct KafkaMockCommand: ParsableCommand {
         for topic in topics {
             try cluster.createTopic(topic.name, partitions: topic.partitions)
         }
-        print(cluster.bootstrapServers)
-        fflush(nil)
-        if let bootstrapFile {
-            try Data((cluster.bootstrapServers + "\n").utf8).write(to: URL(fileURLWithPath: bootstrapFile), options: .atomic)
-        }
-        logger.info("Mock Kafka cluster running", metadata: [
-            "bootstrap": "\(cluster.bootstrapServers)", "brokers": "\(brokers)", "topics": "\(topics.map(\.description))",
-        ])
-
+        // Signals are handled and the file is written before the address is announced, so that
+        // whoever reads the first line can use all of them at once.
         let stopped = DispatchSemaphore(value: 0)
         let queue = DispatchQueue(label: "kafka-mock.signals")
         let sources = [
@@ -52,6 +45,14 @@ struct KafkaMockCommand: ParsableCommand {
             SignalHandlers.on(SIGUSR1, queue: queue) { setAvailable(false, cluster: cluster, logger: logger) },
             SignalHandlers.on(SIGUSR2, queue: queue) { setAvailable(true, cluster: cluster, logger: logger) },
         ]
+        if let bootstrapFile {
+            try Data((cluster.bootstrapServers + "\n").utf8).write(to: URL(fileURLWithPath: bootstrapFile), options: .atomic)
+        }
+        print(cluster.bootstrapServers)
+        fflush(nil)
+        logger.info("Mock Kafka cluster running", metadata: [
+            "bootstrap": "\(cluster.bootstrapServers)", "brokers": "\(brokers)", "topics": "\(topics.map(\.description))",
+        ])
         withExtendedLifetime(sources) { stopped.wait() }
 
         logger.info("Mock Kafka cluster stopping")
