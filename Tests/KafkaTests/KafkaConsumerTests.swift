@@ -68,8 +68,12 @@ import Testing
 
     @Test func regexSubscriptionPicksUpATopicCreatedAfterStart() async throws {
         let cluster = try KafkaMockCluster()
+        // New topics are found by the periodic metadata refresh. It must be longer than the mock's
+        // first JoinGroup (3 s): librdkafka 2.0.2 rejoins when a refresh answer, queued behind the
+        // pending JoinGroup on the same connection, arrives just after it, and can loop on that.
+        let configuration = TestConfiguration.consumer(cluster.bootstrapServers, group: uniqueName("g"), ["topic.metadata.refresh.interval.ms": "4000"])
         let consumer = try KafkaConsumer(
-            configuration: TestConfiguration.consumer(cluster.bootstrapServers, group: uniqueName("g")),
+            configuration: configuration,
             topics: [#"^.+\.dojot\.device-manager\.device$"#],
             logger: testLogger
         )

@@ -90,7 +90,6 @@ enum TestConfiguration {
             "heartbeat.interval.ms": "500",
             "auto.offset.reset": "earliest",
             "auto.commit.interval.ms": "200",
-            "topic.metadata.refresh.interval.ms": "500",
             "reconnect.backoff.ms": "100",
             "reconnect.backoff.max.ms": "500",
         ]).merging(extra)
