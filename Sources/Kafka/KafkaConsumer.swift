@@ -1,4 +1,3 @@
-import CRdKafka
 import Logging
 import NIOCore
 
@@ -65,11 +64,8 @@ public final class KafkaConsumer: Sendable {
     /// Commits the stored offsets now and waits for the result (there is nothing to commit: no error).
     public func commit() async throws(KafkaError) {
         let client = core.client
-        let code = await KafkaPollThread.runBlocking(name: "\(client.name) commit") {
-            rd_kafka_commit(client.handle, nil, 0).rawValue
-        }
-        guard code != KafkaError.Code.noOffset.rawValue else { return }
-        if let error = RDKafkaErrorCode.check(rd_kafka_resp_err_t(rawValue: code)) { throw error }
+        let error = await KafkaPollThread.runBlocking(name: "\(client.name) commit") { client.commitStoredOffsets() }
+        if let error { throw error }
     }
 
     /// Stops fetching from every assigned partition (and from partitions assigned later), until

@@ -67,7 +67,7 @@ final class KafkaConsumerCore: Sendable {
                 isClosing = true
                 guard startClosing() else { break }
             }
-            if isClosing && rd_kafka_consumer_closed(client.handle) != 0 { break }
+            if isClosing && client.isConsumerClosed { break }
             if !isClosing && flow.isPaused != isPaused {
                 isPaused = flow.isPaused
                 if let error = RDKafkaPartitions.setAssignmentPaused(client: client, isPaused) {
@@ -110,8 +110,8 @@ final class KafkaConsumerCore: Sendable {
     /// Leaves the group without blocking: rebalance events for the revocation keep arriving on
     /// the queue this thread polls. Returns false when closing could not even start.
     private func startClosing() -> Bool {
-        guard let error = rd_kafka_consumer_close_queue(client.handle, queue.pointer) else { return true }
-        logger.error("Kafka consumer close failed", metadata: ["error": "\(RDKafkaErrorCode.consume(error))"])
+        guard let error = client.startConsumerClose(queue: queue) else { return true }
+        logger.error("Kafka consumer close failed", metadata: ["error": "\(error)"])
         return false
     }
 
@@ -153,7 +153,7 @@ final class KafkaConsumerCore: Sendable {
             error = RDKafkaPartitions.revoke(client: client, list)
         default:
             logger.error("Kafka rebalance failed", metadata: ["error": "\(event.error.map { "\($0)" } ?? "")"])
-            error = RDKafkaErrorCode.check(rd_kafka_assign(client.handle, nil))
+            error = RDKafkaPartitions.unassignAll(client: client)
         }
         if let error {
             metrics.errors.increment()

@@ -1,4 +1,3 @@
-import CRdKafka
 import Logging
 import NIOCore
 
@@ -80,12 +79,8 @@ public final class KafkaProducer: Sendable {
     /// been handed out; throws `.timedOut` when that takes longer than `timeout`.
     public func flush(timeout: Duration) async throws(KafkaError) {
         let client = core.client
-        let code = await KafkaPollThread.runBlocking(name: "\(client.name) flush") {
-            // With delivery reports enabled as events, rd_kafka_flush does not poll: it waits for
-            // the poll thread to hand them out.
-            rd_kafka_flush(client.handle, Int32(clamping: timeout.milliseconds)).rawValue
-        }
-        if let error = RDKafkaErrorCode.check(rd_kafka_resp_err_t(rawValue: code)) { throw error }
+        let error = await KafkaPollThread.runBlocking(name: "\(client.name) flush") { client.flush(timeout: timeout) }
+        if let error { throw error }
     }
 
     /// Stops accepting messages, waits up to `timeout` for the outstanding delivery reports, then
@@ -96,7 +91,7 @@ public final class KafkaProducer: Sendable {
         do {
             try await flush(timeout: timeout)
         } catch {
-            rd_kafka_purge(core.client.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
+            core.client.purgeOutstandingMessages()
             try? await flush(timeout: .seconds(5))
         }
         core.requestStop()
@@ -113,11 +108,5 @@ public final class KafkaProducer: Sendable {
             guard let key else { return try body(nil, value) }
             try key.withKafkaBytes { (key) throws(KafkaError) in try body(key, value) }
         }
-    }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 }

@@ -62,7 +62,7 @@ final class KafkaProducerCore: Sendable {
                 logger.warning("Kafka producer error", metadata: ["error": "\(error)"])
             }
         case .statistics:
-            if let json = event.statisticsJSON, let statistics = KafkaStatistics.decode(json), let queued = statistics.msg_cnt {
+            if let json = event.statisticsJSON, let statistics = KafkaStatistics.decode(json), let queued = statistics.queuedMessages {
                 metrics.queuedMessages.record(queued)
             }
         case .log:

@@ -8,12 +8,21 @@ struct KafkaStatistics: Decodable {
 
     struct Partition: Decodable {
         /// -1 when unknown, and for librdkafka's internal unassigned partition.
-        let consumer_lag: Int64?
+        let consumerLag: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case consumerLag = "consumer_lag"
+        }
     }
 
     /// Messages in the producer queue, waiting or in flight.
-    let msg_cnt: Int64?
+    let queuedMessages: Int64?
     let topics: [String: Topic]?
+
+    enum CodingKeys: String, CodingKey {
+        case queuedMessages = "msg_cnt"
+        case topics
+    }
 
     static func decode(_ json: String) -> KafkaStatistics? {
         try? JSONDecoder().decode(KafkaStatistics.self, from: Data(json.utf8))
@@ -22,7 +31,7 @@ struct KafkaStatistics: Decodable {
     /// Total lag of the partitions with a known lag.
     var consumerLag: Int64 {
         (topics ?? [:]).values.reduce(0) { total, topic in
-            total + (topic.partitions ?? [:]).values.reduce(0) { $0 + max($1.consumer_lag ?? 0, 0) }
+            total + (topic.partitions ?? [:]).values.reduce(0) { $0 + max($1.consumerLag ?? 0, 0) }
         }
     }
 }

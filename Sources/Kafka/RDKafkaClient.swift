@@ -61,6 +61,9 @@ final class RDKafkaClient: @unchecked Sendable {
 }
 
 /// One `rd_kafka_queue_t` reference. It keeps its client alive so that it is destroyed first.
+///
+/// `@unchecked Sendable`: only the poll thread polls; `wakeUp` (`rd_kafka_queue_yield`) is meant
+/// to be called from other threads; the pointer never changes.
 final class RDKafkaQueue: @unchecked Sendable {
     let client: RDKafkaClient
     let pointer: OpaquePointer

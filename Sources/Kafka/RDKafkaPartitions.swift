@@ -57,7 +57,12 @@ enum RDKafkaPartitions {
         if isCooperative(client: client) {
             return rd_kafka_incremental_unassign(client.handle, list).map(RDKafkaErrorCode.consume)
         }
-        return RDKafkaErrorCode.check(rd_kafka_assign(client.handle, nil))
+        return unassignAll(client: client)
+    }
+
+    /// After a failed rebalance librdkafka expects the application to drop its assignment.
+    static func unassignAll(client: RDKafkaClient) -> KafkaError? {
+        RDKafkaErrorCode.check(rd_kafka_assign(client.handle, nil))
     }
 
     /// "topic[partition], ..." for logs.
