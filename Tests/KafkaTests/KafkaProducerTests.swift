@@ -39,12 +39,19 @@ import Testing
         #expect(all.allSatisfy { if case .success = $0.result { true } else { false } })
     }
 
-    @Test func deliveryFailsRetriablyWhileTheClusterIsDownAndSucceedsWhenItIsBack() async throws {
+    /// Also with the v2k-bridge's settings (idempotence, acks=all, lz4): a timed-out idempotent
+    /// message must not leave the producer in a fatal state.
+    @Test(arguments: [false, true])
+    func deliveryFailsRetriablyWhileTheClusterIsDownAndSucceedsWhenItIsBack(idempotent: Bool) async throws {
         let cluster = try KafkaMockCluster()
         let topic = uniqueName("outage")
         try cluster.createTopic(topic, partitions: 1)
         let reports = DeliveryReports()
-        let configuration = TestConfiguration.producer(cluster.bootstrapServers, ["message.timeout.ms": "1500"])
+        var settings = ["message.timeout.ms": "1500"]
+        if idempotent {
+            settings.merge(["enable.idempotence": "true", "acks": "all", "compression.codec": "lz4"]) { $1 }
+        }
+        let configuration = TestConfiguration.producer(cluster.bootstrapServers, settings)
         let producer = try KafkaProducer(configuration: configuration, logger: testLogger, deliveryHandler: reports.handler)
 
         try producer.produce(topic: topic, key: nil, value: [1], token: 1)
