@@ -40,3 +40,23 @@ import Testing
         #expect(!invalid.isRetriable)
     }
 }
+
+@Suite struct KafkaConfigurationEnvironmentTests {
+    @Test func prefixedVariablesBecomeLibrdkafkaProperties() {
+        let configuration = KafkaConfiguration(
+            environment: [
+                "V2K_PRODUCER_METADATA_BROKER_LIST": "kafka:9092",
+                "V2K_PRODUCER_ENABLE_IDEMPOTENCE": "true",
+                "V2K_PRODUCER_SASL__X": "1",
+                "V2K_MQTT_HOST": "broker",
+                "V2K_PRODUCER_": "ignored",
+            ],
+            prefix: "V2K_PRODUCER_"
+        )
+        #expect(configuration.properties == [
+            "metadata.broker.list": "kafka:9092",
+            "enable.idempotence": "true",
+            "sasl_x": "1",
+        ])
+    }
+}
