@@ -65,8 +65,32 @@ let runtimeTargets: [Target] = [
 ]
 
 // MARK: Kafka (librdkafka) and the mock cluster helper.
-let kafkaProducts: [Product] = []
-let kafkaTargets: [Target] = []
+let kafkaProducts: [Product] = [
+    .library(name: "Kafka", targets: ["Kafka"]),
+    .executable(name: "kafka-mock", targets: ["KafkaMockCommand"]),
+]
+let kafkaTargets: [Target] = [
+    .target(
+        name: "Kafka",
+        dependencies: [
+            "CRdKafka", logging, metrics,
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]
+    ),
+    .executableTarget(
+        name: "KafkaMockCommand",
+        dependencies: ["Kafka", logging, .product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
+    .testTarget(
+        name: "KafkaTests",
+        dependencies: [
+            "Kafka", logging,
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]
+    ),
+]
 
 // MARK: PKI: X.509 (libcrypto), HTTP client (libcurl), dev-pki, pki-sidecar.
 let pkiServiceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
