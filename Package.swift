@@ -144,7 +144,7 @@ let brokerTargets: [Target] = [
     .executableTarget(name: "BrokerMain", dependencies: ["Broker", "ServiceRuntime"]),
     .testTarget(
         name: "BrokerTests",
-        dependencies: ["Broker", "MQTTCore", "MQTTAuthorization", "ServiceRuntime", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+        dependencies: ["Broker", "MQTTCore", "MQTTAuthorization", "ServiceRuntime", "X509", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
     ),
 ]
 

@@ -19,6 +19,8 @@ public final class BrokerServer: Service {
     private let connections = ConnectionTracker()
     /// The TLS files in force; nil when the TLS listener is off. Replaced whole on reload.
     private let tlsMaterial: NIOLockedValueBox<TLSMaterial?>
+    private let reloader: TLSReloader
+    private let reloaderTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     /// - Parameters:
     ///   - configuration: ports set to 0 bind a free port (tests); nil ones are off.
@@ -37,6 +39,10 @@ public final class BrokerServer: Service {
         self.core = try BrokerCore(group: group, configuration: configuration, authorizer: authorizer, metrics: BrokerMetrics())
         // A bad TLS file at start-up stops the broker with a message naming it.
         self.tlsMaterial = NIOLockedValueBox(try configuration.mqttsPort.map { _ in try TLSMaterial.load(configuration.tls) })
+        self.reloader = TLSReloader(
+            files: configuration.tls, interval: .milliseconds(configuration.tlsReloadIntervalMilliseconds),
+            material: self.tlsMaterial, connections: self.connections, metrics: self.core.metrics, logger: logger
+        )
         if configuration.mqttsPort != nil && configuration.tls.crl == nil {
             logger.warning("CRL checking is off (BROKER_TLS_CRL is empty): revoked certificates are accepted")
         }
@@ -60,6 +66,8 @@ public final class BrokerServer: Service {
         }
         if let port = self.configuration.mqttsPort {
             bound.mqtts = try await self.listen(.mutualTLS, port: port)
+            let reloader = self.reloader
+            self.reloaderTask.withLockedValue { $0 = Task { await reloader.run() } }
         }
         self.readiness?.markReady("mqtt")
         return bound
@@ -76,25 +84,15 @@ public final class BrokerServer: Service {
     /// Stops accepting, then closes the client connections (their wills are published: the
     /// broker, not the clients, is going away... and persistent sessions end with the process).
     public func stop() async {
+        self.reloader.stop()
+        await self.reloaderTask.withLockedValue({ $0 })?.value
         for channel in self.connections.removeAll() { try? await channel.close() }
         self.logger.info("MQTT listeners closed")
     }
 
     public func run() async throws {
         try await self.start()
-        if self.configuration.mqttsPort != nil {
-            let reloader = TLSReloader(
-                files: self.configuration.tls, interval: .milliseconds(self.configuration.tlsReloadIntervalMilliseconds),
-                material: self.tlsMaterial, connections: self.connections, metrics: self.core.metrics, logger: self.logger
-            )
-            try await withGracefulShutdownHandler {
-                await reloader.run()
-            } onGracefulShutdown: {
-                reloader.stop()
-            }
-        } else {
-            try? await gracefulShutdown()
-        }
+        try? await gracefulShutdown()
         await self.stop()
     }
 

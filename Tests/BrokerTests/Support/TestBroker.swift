@@ -8,6 +8,8 @@ import NIOPosix
 /// delivery is exercised), stopped by `withTestBroker` when the test ends.
 struct TestBroker {
     let port: Int
+    /// The mutual-TLS listener's port, when the test turned it on.
+    var tlsPort: Int?
     let group: MultiThreadedEventLoopGroup
 }
 
@@ -27,9 +29,9 @@ func withTestBroker<T>(
     var logger = Logger(label: "test-broker")
     logger.logLevel = .critical
     let server = try BrokerServer(configuration: configuration, authorizer: authorizer, group: group, logger: logger)
-    let port = try await server.start().mqtt!
+    let ports = try await server.start()
     do {
-        let result = try await body(TestBroker(port: port, group: group))
+        let result = try await body(TestBroker(port: ports.mqtt ?? 0, tlsPort: ports.mqtts, group: group))
         await server.stop()
         try await group.shutdownGracefully()
         return result
