@@ -34,7 +34,9 @@ public struct BrokerConfiguration: Sendable {
     /// Spread of the lifetime, in percent (0-50): each device gets lifetime x (1 - jitter ... 1).
     public var lifetimeJitterPercent = 0
     /// How often the TLS files are checked for changes.
-    public var tlsReloadIntervalMilliseconds: Int64 = 2000
+    public var tlsReloadIntervalMilliseconds: Int64 = 1000
+    /// On SIGTERM, how long online subscribers get to receive what is queued for them.
+    public var shutdownDrainMilliseconds: Int64 = 5000
 
     public init(tls: TLSFiles) {
         self.tls = tls
@@ -69,6 +71,7 @@ public struct BrokerConfiguration: Sendable {
         let lifetime = try env.int("PLUGIN_DISC_LIFETIME_SESSION", default: 1_800_000, in: 0...(365 * 86_400_000))
         self.deviceLifetimeMilliseconds = lifetime == 0 ? nil : Int64(lifetime)
         self.lifetimeJitterPercent = try env.int("BROKER_LIFETIME_JITTER", default: 0, in: 0...50)
-        self.tlsReloadIntervalMilliseconds = Int64(try env.int("BROKER_TLS_RELOAD_INTERVAL_MS", default: 2000, in: 100...3_600_000))
+        self.tlsReloadIntervalMilliseconds = Int64(try env.int("BROKER_TLS_RELOAD_INTERVAL_MS", default: 1000, in: 100...3_600_000))
+        self.shutdownDrainMilliseconds = Int64(try env.int("BROKER_SHUTDOWN_DRAIN_MS", default: 5000, in: 0...600_000))
     }
 }

@@ -264,6 +264,13 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     }
 
     private func handlePublish(_ publish: PublishPacket, session: Session) {
+        if self.core.draining.load(ordering: .relaxed) {
+            // Shutting down: not acknowledged, so the client sends it again after reconnecting.
+            self.willArmed = false
+            self.state = .closed
+            self.context.close(promise: nil)
+            return
+        }
         self.core.metrics.messageIn(publish.qos)
         guard self.policy?.canPublish(topic: publish.topic) ?? false else {
             self.core.metrics.aclDeniedPublish.increment()
@@ -320,7 +327,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     // MARK: Ending
 
     private func connectionEnded(_ session: Session) {
-        if self.willArmed, let will = self.will {
+        if self.willArmed, !self.core.draining.load(ordering: .relaxed), let will = self.will {
             self.publishWill(will)
         }
         if session.cleanSession {

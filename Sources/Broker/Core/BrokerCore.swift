@@ -1,6 +1,7 @@
 import MQTTCore
 import MQTTAuthorization
 import NIOCore
+import Synchronization
 
 /// What every connection of the broker shares: the loops and their routers, the session
 /// registry, retained messages, limits, authorization and metrics.
@@ -15,6 +16,8 @@ final class BrokerCore: Sendable {
     /// Written once by `start`, before any connection is accepted; read-only afterwards.
     nonisolated(unsafe) private(set) var routers: [NIOLoopBound<LoopRouter>] = []
     private let loopIndexes: [ObjectIdentifier: Int]
+    /// Set on shutdown: PUBLISHes are no longer taken, wills no longer sent.
+    let draining = Atomic<Bool>(false)
 
     var loopCount: Int { self.loops.count }
 
@@ -52,6 +55,20 @@ final class BrokerCore: Sendable {
             let target = self.routers[index]
             loop.execute { update(target.value) }
         }
+    }
+
+    // MARK: Shutdown
+
+    /// How many online sessions still have messages queued or unacknowledged, counted on each
+    /// session's own loop (shutdown only).
+    func onlineSessionsWithUndeliveredMessages() async -> Int {
+        let sessions = self.registry.all()
+        var total = 0
+        for (index, loop) in self.loops.enumerated() {
+            let local = sessions.filter { $0.location.load(ordering: .acquiring) == index }
+            total += (try? await loop.submit { local.filter { $0.isOnline && $0.hasUndelivered }.count }.get()) ?? 0
+        }
+        return total
     }
 
     // MARK: Session life

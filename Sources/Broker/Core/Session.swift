@@ -38,6 +38,8 @@ final class Session: @unchecked Sendable {
     }
 
     var isOnline: Bool { self.connection != nil }
+    /// Messages not yet acknowledged by the client or still queued for it.
+    var hasUndelivered: Bool { !self.pending.isEmpty || self.inflight.count > 0 }
     /// Set when the session has ended; late deliveries to it are handed elsewhere.
     private(set) var isTerminated = false
 

@@ -34,4 +34,6 @@ final class SessionRegistry: Sendable {
     }
 
     var count: Int { self.sessions.withLockedValue { $0.count } }
+
+    func all() -> [Session] { self.sessions.withLockedValue { Array($0.values) } }
 }

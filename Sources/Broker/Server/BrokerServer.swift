@@ -81,11 +81,22 @@ public final class BrokerServer: Service {
         return bound
     }
 
-    /// Stops accepting, then closes the client connections (their wills are published: the
-    /// broker, not the clients, is going away... and persistent sessions end with the process).
+    /// Stops accepting; stops taking PUBLISHes (they are not acknowledged, so clients resend
+    /// them to the next broker); gives online subscribers up to `shutdownDrainMilliseconds` to
+    /// receive what is queued for them; then closes every connection.
     public func stop() async {
         self.reloader.stop()
         await self.reloaderTask.withLockedValue({ $0 })?.value
+        let (listeners, _) = self.connections.listenersAndClients()
+        for listener in listeners { try? await listener.close() }
+        self.core.draining.store(true, ordering: .relaxed)
+        let deadline = ContinuousClock.now + .milliseconds(self.configuration.shutdownDrainMilliseconds)
+        var undelivered = await self.core.onlineSessionsWithUndeliveredMessages()
+        while undelivered > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+            undelivered = await self.core.onlineSessionsWithUndeliveredMessages()
+        }
+        if undelivered > 0 { self.logger.warning("closing with undelivered messages", metadata: ["sessions": "\(undelivered)"]) }
         for channel in self.connections.removeAll() { try? await channel.close() }
         self.logger.info("MQTT listeners closed")
     }

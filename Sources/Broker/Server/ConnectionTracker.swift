@@ -46,6 +46,10 @@ final class ConnectionTracker: Sendable {
         }
     }
 
+    func listenersAndClients() -> ([any Channel], [any Channel]) {
+        self.state.withLockedValue { ($0.listeners, $0.clients.values.map(\.channel)) }
+    }
+
     /// Listeners first (stop accepting), then clients.
     func removeAll() -> [any Channel] {
         self.state.withLockedValue { state in

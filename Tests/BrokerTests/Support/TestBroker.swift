@@ -11,6 +11,7 @@ struct TestBroker {
     /// The mutual-TLS listener's port, when the test turned it on.
     var tlsPort: Int?
     let group: MultiThreadedEventLoopGroup
+    let server: BrokerServer
 }
 
 func withTestBroker<T>(
@@ -31,7 +32,7 @@ func withTestBroker<T>(
     let server = try BrokerServer(configuration: configuration, authorizer: authorizer, group: group, logger: logger)
     let ports = try await server.start()
     do {
-        let result = try await body(TestBroker(port: ports.mqtt ?? 0, tlsPort: ports.mqtts, group: group))
+        let result = try await body(TestBroker(port: ports.mqtt ?? 0, tlsPort: ports.mqtts, group: group, server: server))
         await server.stop()
         try await group.shutdownGracefully()
         return result
