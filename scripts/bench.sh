@@ -13,15 +13,42 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 ulimit -n 65536 2>/dev/null || echo "warning: could not raise the open-file limit; idle scenarios may fail"
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-  FANIN_MESSAGES=200; FANOUT_MESSAGES=10; IDLE_CONNECTIONS=1000
+  FANIN_MESSAGES=200; FANOUT_MESSAGES=10; IDLE_CONNECTIONS=1000; STORM_CONNECTIONS=200
 else
+  STORM_CONNECTIONS=${STORM_CONNECTIONS:-2000}
   FANIN_MESSAGES=${FANIN_MESSAGES:-4000}; FANOUT_MESSAGES=${FANOUT_MESSAGES:-200}; IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
 fi
 
+# Throw-away certificates for the TLS storm (never committed): CA, server for 127.0.0.1, one client.
+make_certificates() {
+  local d=$WORK/tls
+  mkdir -p "$d"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench-ca \
+    -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench-broker \
+    -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1\n' >"$d/server.ext"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+    -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench:device \
+    -keyout "$d/client.key" -out "$d/client.csr" 2>/dev/null
+  openssl x509 -req -in "$d/client.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 2 -out "$d/client.crt" 2>/dev/null
+  # An empty CRL, so that both brokers check revocation as they would in production.
+  printf '[ca]\ndefault_ca=ca\n[ca]\ndatabase=%s/index.txt\ncrlnumber=%s/crlnumber\ndefault_md=sha256\ndefault_crl_days=2\n' "$d" "$d" >"$d/ca.cnf"
+  : >"$d/index.txt"; echo 01 >"$d/crlnumber"
+  openssl ca -config "$d/ca.cnf" -gencrl -keyfile "$d/ca.key" -cert "$d/ca.crt" -out "$d/ca.crl" 2>/dev/null
+  TLS_ARGS=(--cafile "$d/ca.crt" --cert "$d/client.crt" --key "$d/client.key")
+}
+
 start_ours() {
   local port; port=$(free_port)
-  BROKER_MQTT_PORT=$port BROKER_MQTTS_PORT=0 BROKER_HTTP_PORT=0 BROKER_BIND=127.0.0.1 BROKER_AUTHZ=none \
-    BROKER_MAX_CONNECTIONS=0 LOG_LEVEL=error "$BIN/broker" >"$WORK/ours.log" 2>&1 &
+  local tls_port=0
+  [ "${WITH_TLS:-0}" = 1 ] && tls_port=$port
+  local plain_port=$port
+  [ "${WITH_TLS:-0}" = 1 ] && plain_port=0
+  BROKER_MQTT_PORT=$plain_port BROKER_MQTTS_PORT=$tls_port BROKER_HTTP_PORT=0 BROKER_BIND=127.0.0.1 BROKER_AUTHZ=none \
+    BROKER_TLS_CA=$WORK/tls/ca.crt BROKER_TLS_CERT=$WORK/tls/server.crt BROKER_TLS_KEY=$WORK/tls/server.key \
+    BROKER_TLS_CRL=$WORK/tls/ca.crl BROKER_MAX_CONNECTIONS=0 LOG_LEVEL=error "$BIN/broker" >"$WORK/ours.log" 2>&1 &
   BROKER_PID=$!; BROKER_PORT=$port
   wait_for_port "$port"
 }
@@ -30,6 +57,8 @@ start_mosquitto() {
   local port; port=$(free_port)
   cat >"$WORK/mosquitto.conf" <<CONF
 listener $port 127.0.0.1
+$( [ "${WITH_TLS:-0}" = 1 ] && printf 'cafile %s\ncertfile %s\nkeyfile %s\ncrlfile %s\nrequire_certificate true\nuse_identity_as_username true\n' \
+    "$WORK/tls/ca.crt" "$WORK/tls/server.crt" "$WORK/tls/server.key" "$WORK/tls/ca.crl" )
 allow_anonymous true
 persistence false
 max_inflight_messages 100
@@ -52,9 +81,12 @@ run_scenario() { # name, broker, loadtest arguments...
   echo "  $name on $broker: $result" >&2
 }
 
+make_certificates
 BROKERS="ours"
 command -v mosquitto >/dev/null && BROKERS="ours mosquitto"
 for broker in $BROKERS; do
+  WITH_TLS=1 run_scenario "TLS connection storm ($STORM_CONNECTIONS mutual-TLS connections)" "$broker" --scenario storm --connections "$STORM_CONNECTIONS" "${TLS_ARGS[@]}"
+
   run_scenario "fan-in QoS 0 (50 pub, 2 shared consumers, 100 B)" "$broker" --scenario fan-in --qos 0 --messages "$FANIN_MESSAGES"
   run_scenario "fan-in QoS 1 (50 pub, 2 shared consumers, 100 B)" "$broker" --scenario fan-in --qos 1 --messages "$FANIN_MESSAGES"
   run_scenario "fan-in QoS 1 latency at 10000 msg/s" "$broker" --scenario fan-in --qos 1 --messages $((FANIN_MESSAGES / 20 + 10)) --rate 200

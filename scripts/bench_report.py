@@ -1,4 +1,4 @@
-"""Prints the benchmark results as a Markdown table with our/mosquitto ratios."""
+"""Prints the benchmark results as a Markdown table with our/mosquitto ratios (above 1: we win)."""
 import json
 import sys
 
@@ -7,28 +7,33 @@ by_name = {}
 for row in rows:
     by_name.setdefault(row["name"], {})[row["broker"]] = row["result"]
 
+
+def lines(name, results):
+    """One table line per measured quantity: (label, unit, value getter, higher is better)."""
+    if "idle" in name:
+        yield name + ": memory per connection", "B/conn", lambda r: r.get("bytesPerConnection"), False
+    elif "storm" in name:
+        yield name + ": handshakes", "/s", lambda r: r["rate"], True
+        yield name + ": memory per connection", "B/conn", lambda r: r.get("bytesPerConnection"), False
+    else:
+        yield name, "msg/s", lambda r: r["rate"], True
+
+
 print("| scenario | ours | mosquitto | ratio | p50 / p99 ours (ms) | p50 / p99 mosquitto (ms) |")
 print("| --- | --- | --- | --- | --- | --- |")
 for name, results in by_name.items():
     ours, theirs = results.get("ours"), results.get("mosquitto")
-    def value(r):
-        if r is None:
-            return None
-        if r.get("bytesPerConnection") is not None and "idle" in name:
-            return r["bytesPerConnection"]
-        return r["rate"]
-    def show(r):
-        if r is None:
-            return "-"
-        v = value(r)
-        unit = " B/conn" if "idle" in name else " /s"
-        lost = "" if r["delivered"] >= r["expected"] else f" ({r['expected'] - r['delivered']} lost)"
-        return f"{v:,.0f}{unit}{lost}"
-    def lat(r):
-        return "-" if r is None else f"{r['p50Micros']/1000:.1f} / {r['p99Micros']/1000:.1f}"
-    ratio = "-"
-    if ours and theirs and value(theirs):
-        # Memory: lower is better, so the ratio is theirs/ours there too (above 1 means we win).
-        ratio = value(theirs) / value(ours) if "idle" in name else value(ours) / value(theirs)
-        ratio = f"{ratio:.2f}x"
-    print(f"| {name} | {show(ours)} | {show(theirs)} | {ratio} | {lat(ours)} | {lat(theirs)} |")
+    for label, unit, value, higher_better in lines(name, results):
+        def show(r):
+            if r is None or value(r) is None:
+                return "-"
+            lost = "" if r["delivered"] >= r["expected"] else f" ({r['expected'] - r['delivered']} missing)"
+            return f"{value(r):,.0f} {unit}{lost}"
+
+        def latency(r):
+            return "-" if r is None else f"{r['p50Micros'] / 1000:.1f} / {r['p99Micros'] / 1000:.1f}"
+
+        ratio = "-"
+        if ours and theirs and value(ours) and value(theirs):
+            ratio = f"{(value(ours) / value(theirs)) if higher_better else (value(theirs) / value(ours)):.2f}x"
+        print(f"| {label} | {show(ours)} | {show(theirs)} | {ratio} | {latency(ours)} | {latency(theirs)} |")
