@@ -5,7 +5,7 @@ CONFIG ?= debug
 APT_PACKAGES := libssl-dev librdkafka-dev libcurl4-openssl-dev pkg-config mosquitto mosquitto-clients kcat openssl curl python3 python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release test run bench clean
+.PHONY: deps build release test run smoke bench clean
 
 # Installs the system packages only when one is missing (apt-get needs root).
 deps:
@@ -27,6 +27,10 @@ test: deps
 
 run: deps
 	@scripts/run.sh
+
+# make run in the background, one message each way over mutual TLS, Ctrl-C, nothing left over.
+smoke: deps
+	@scripts/smoke.sh
 
 bench: deps
 	@scripts/bench.sh
