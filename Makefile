@@ -33,3 +33,8 @@ bench: deps
 
 clean:
 	rm -rf .build
+
+# Dockerfile, compose file and Kubernetes manifests, checked without Docker or kubectl.
+.PHONY: validate-deploy
+validate-deploy:
+	@scripts/validate-deploy.sh
