@@ -37,3 +37,8 @@ bench: deps
 
 clean:
 	rm -rf .build
+
+# Dockerfile, compose file and Kubernetes manifests, checked without Docker or kubectl.
+.PHONY: validate-deploy
+validate-deploy:
+	@scripts/validate-deploy.sh
