@@ -24,6 +24,7 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@scripts/validate-deploy.sh
 
 run: deps
 	@scripts/run.sh
