@@ -37,10 +37,17 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     private var lifetimeEnd: Scheduled<Void>?
     private var backlog: [MQTTPacket] = []
     private var pausedOn: SharedGroup?
-    private var logger: Logger
+    /// Shared, never copied per connection: the connection's fields are added only to the
+    /// lines it logs (`metadata`), which keeps idle connections small.
+    private let logger: Logger
+    private var clientID = ""
+    private var identity: String?
 
-    init(core: BrokerCore, router: LoopRouter, listener: Listener, logger: Logger) {
+    private let connections: ConnectionTracker
+
+    init(core: BrokerCore, router: LoopRouter, listener: Listener, connections: ConnectionTracker, logger: Logger) {
         self.core = core
+        self.connections = connections
         self.router = router
         self.listener = listener
         self.logger = logger
@@ -55,12 +62,11 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     func channelActive(context: ChannelHandlerContext) {
         self.core.metrics.connectionsAccepted.increment()
         self.core.metrics.connectionsActive.increment()
-        if let remote = context.remoteAddress { self.logger[metadataKey: "peer"] = "\(remote)" }
         let timeout = TimeAmount.milliseconds(self.core.limits.connectTimeoutMilliseconds)
         self.connectTimeout = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
             guard case .awaitingConnect = self.state else { return }
             self.core.metrics.connectTimeouts.increment()
-            self.logger.debug("closing: no CONNECT in time")
+            self.log(.debug, "closing: no CONNECT in time")
             self.context.close(promise: nil)
         }
         context.fireChannelActive()
@@ -68,6 +74,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
 
     func channelInactive(context: ChannelHandlerContext) {
         self.core.metrics.connectionsActive.decrement()
+        self.connections.remove(client: context.channel)
         self.connectTimeout?.cancel()
         self.lifetimeEnd?.cancel()
         let state = self.state
@@ -124,7 +131,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         }
         if case IdleStateHandler.IdleStateEvent.read = event {
             self.core.metrics.keepaliveTimeouts.increment()
-            self.logger.debug("closing: keepalive expired")
+            self.log(.debug, "closing: keepalive expired")
             context.close(promise: nil)
             return
         }
@@ -135,18 +142,18 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         if error is NIOSSLError || error is BoringSSLError, case .awaitingConnect = self.state {
             let reason = self.certificateRefusal?.reason ?? "handshake"
             self.core.metrics.handshakeFailure(reason)
-            self.logger.info("TLS handshake refused", metadata: ["reason": "\(self.certificateRefusal?.detail ?? "\(error)")"])
+            self.log(.info, "TLS handshake refused", ["reason": "\(self.certificateRefusal?.detail ?? "\(error)")"])
             self.state = .closed
             context.close(promise: nil)
             return
         }
         self.core.metrics.protocolErrors.increment()
         if case MQTTDecodingError.unsupportedProtocolLevel(let level) = error, case .awaitingConnect = self.state {
-            self.logger.debug("refusing protocol level \(level)")
+            self.log(.debug, "refusing protocol level \(level)")
             self.writePacket(.connack(ConnAckPacket(returnCode: .unacceptableProtocolVersion)))
             self.flushIfNeeded()
         } else {
-            self.logger.debug("closing on error: \(error)")
+            self.log(.debug, "closing on error: \(error)")
         }
         context.close(promise: nil)
     }
@@ -165,8 +172,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         }
         let identity = self.listener == .plain ? connect.username : self.certificateIdentity
         let client = ClientIdentity(identity: identity, clientID: clientID, viaVerifiedCertificate: self.listener == .mutualTLS)
-        self.logger[metadataKey: "client_id"] = "\(clientID)"
-        self.logger[metadataKey: "identity"] = "\(identity ?? "-")"
+        self.clientID = clientID
+        self.identity = identity
         if case .refused(let reason) = self.core.authorizer.authorizeConnect(client) {
             self.core.metrics.aclDeniedConnect.increment()
             return self.refuse(.notAuthorized, reason)
@@ -206,7 +213,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         }
         self.writePacket(.connack(ConnAckPacket(sessionPresent: resumed, returnCode: .accepted)))
         self.state = .connected(session)
-        self.logger.debug("connected", metadata: ["session_present": "\(resumed)"])
+        self.log(.debug, "connected", ["session_present": "\(resumed)"])
         session.attach(self)
         let backlog = self.backlog
         self.backlog = []
@@ -223,13 +230,13 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         self.lifetimeEnd = self.context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(milliseconds)) {
             guard case .connected = self.state else { return }
             self.core.metrics.lifetimeCloses.increment()
-            self.logger.info("closing: connection lifetime over", metadata: ["lifetime_ms": "\(milliseconds)"])
+            self.log(.info, "closing: connection lifetime over", ["lifetime_ms": "\(milliseconds)"])
             self.context.close(promise: nil)
         }
     }
 
     private func refuse(_ code: ConnectReturnCode, _ reason: String) {
-        self.logger.info("refusing connection", metadata: ["reason": "\(reason)", "return_code": "\(code.rawValue)"])
+        self.log(.info, "refusing connection", ["reason": "\(reason)", "return_code": "\(code.rawValue)"])
         self.core.metrics.connectionsRefused("\(code)").increment()
         self.state = .closed
         self.writePacket(.connack(ConnAckPacket(returnCode: code)))
@@ -274,7 +281,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         self.core.metrics.messageIn(publish.qos)
         guard self.policy?.canPublish(topic: publish.topic) ?? false else {
             self.core.metrics.aclDeniedPublish.increment()
-            self.logger.warning("publish denied, closing", metadata: ["topic": "\(publish.topic)"])
+            self.log(.warning, "publish denied, closing", ["topic": "\(publish.topic)"])
             self.state = .closed
             self.context.close(promise: nil)
             return
@@ -306,7 +313,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             }
             guard self.policy?.canSubscribe(filter: filter) ?? false else {
                 self.core.metrics.aclDeniedSubscribe.increment()
-                self.logger.info("subscription denied", metadata: ["filter": "\(filter)"])
+                self.log(.info, "subscription denied", ["filter": "\(filter)"])
                 codes.append(.failure)
                 continue
             }
@@ -336,13 +343,13 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             let handedOver = session.detach()
             for message in self.router.redistribute(handedOver, from: session) { session.enqueue(message) }
         }
-        self.logger.debug("disconnected")
+        self.log(.debug, "disconnected")
     }
 
     private func publishWill(_ will: ConnectPacket.Will) {
         guard self.policy?.canPublish(topic: will.topic) ?? false else {
             self.core.metrics.aclDeniedPublish.increment()
-            self.logger.info("will denied", metadata: ["topic": "\(will.topic)"])
+            self.log(.info, "will denied", ["topic": "\(will.topic)"])
             return
         }
         let message = BrokerMessage(topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain)
@@ -352,7 +359,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
 
     private func protocolViolation(_ reason: String) {
         self.core.metrics.protocolErrors.increment()
-        self.logger.debug("closing on protocol violation: \(reason)")
+        self.log(.debug, "closing on protocol violation: \(reason)")
         self.context.close(promise: nil)
     }
 
@@ -379,6 +386,16 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         }
     }
 
+    /// Logs with the connection's identity attached (built only when the line is emitted).
+    private func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, _ extra: @autoclosure () -> Logger.Metadata = [:]) {
+        guard self.logger.logLevel <= level else { return }
+        var metadata = extra()
+        metadata["client_id"] = "\(self.clientID)"
+        metadata["identity"] = "\(self.identity ?? "-")"
+        if let peer = self.context?.remoteAddress { metadata["peer"] = "\(peer)" }
+        self.logger.log(level: level, message(), metadata: metadata)
+    }
+
     // MARK: SessionConnection, FlushableConnection
 
     var isWritable: Bool { self.context.channel.isWritable }
@@ -386,7 +403,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     func write(publish: PublishPacket) {
         var buffer = self.context.channel.allocator.buffer(capacity: 16 + publish.topic.utf8.count + min(publish.payload.readableBytes, 1024))
         do { try publish.writeHeader(to: &buffer) } catch {
-            self.logger.error("cannot encode PUBLISH: \(error)")
+            self.log(.error, "cannot encode PUBLISH: \(error)")
             return
         }
         self.core.metrics.bytesOut.increment(by: buffer.readableBytes + publish.payload.readableBytes)
@@ -407,7 +424,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     private func writePacket(_ packet: MQTTPacket) {
         var buffer = self.context.channel.allocator.buffer(capacity: 8)
         do { try packet.write(to: &buffer) } catch {
-            self.logger.error("cannot encode \(packet.type.name): \(error)")
+            self.log(.error, "cannot encode \(packet.type.name): \(error)")
             return
         }
         self.core.metrics.bytesOut.increment(by: buffer.readableBytes)

@@ -1,8 +1,9 @@
 import CoreMetrics
 import MQTTCore
 
-/// Every metric the broker reports, created once at start-up (never per message).
-struct BrokerMetrics: Sendable {
+/// Every metric the broker reports, created once at start-up (never per message). A class, so
+/// that sessions and decoders hold one reference instead of a copy of every metric.
+final class BrokerMetrics: Sendable {
     let connectionsActive = Meter(label: "broker_connections_active")
     let connectionsAccepted = Counter(label: "broker_connections_accepted_total")
     let connectionsRefused: @Sendable (String) -> Counter

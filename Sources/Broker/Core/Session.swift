@@ -22,7 +22,9 @@ final class Session: @unchecked Sendable {
     private(set) var connection: (any SessionConnection)?
     /// Subscription filter as the client sent it -> granted QoS.
     var subscriptions: [String: QoS] = [:]
-    private var pending = CircularBuffer<OutboundMessage>()
+    /// Starts tiny: most sessions (idle devices) never queue anything, and 16 empty slots of
+    /// `OutboundMessage` would cost about 1.6 KB per connection.
+    private var pending = CircularBuffer<OutboundMessage>(initialCapacity: 1)
     private var inflight = InflightWindow()
     /// Inbound QoS 2 packet ids routed but not yet released (duplicates are not routed again).
     var awaitingPubRel: Set<UInt16> = []
@@ -145,7 +147,7 @@ final class Session: @unchecked Sendable {
         self.connection = nil
         self.online.store(false, ordering: .releasing)
         var handedOver = self.inflight.removeShared()
-        var kept = CircularBuffer<OutboundMessage>()
+        var kept = CircularBuffer<OutboundMessage>(initialCapacity: 1)
         while let message = self.pending.popFirst() {
             if message.sharedGroup != nil {
                 handedOver.append(message)
@@ -177,7 +179,7 @@ final class Session: @unchecked Sendable {
     func suspend() {
         self.connection = nil
         self.online.store(false, ordering: .releasing)
-        var kept = CircularBuffer<OutboundMessage>()
+        var kept = CircularBuffer<OutboundMessage>(initialCapacity: 1)
         while let message = self.pending.popFirst() {
             if message.qos != .atMostOnce { kept.append(message) }
         }

@@ -118,6 +118,9 @@ public final class BrokerServer: Service {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // Each channel keeps its last receive buffer for reuse. Starting small keeps an idle
+            // device's connection small; busy connections grow theirs (adaptive) up to 64 KiB.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 128, maximum: 65_536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if limits.maxConnections > 0, connections.clientCount >= limits.maxConnections {
@@ -128,7 +131,7 @@ public final class BrokerServer: Service {
                     connections.add(client: channel)
                     let router = core.routers[core.routerIndex(of: channel.eventLoop)].value
                     let decoder = BrokerPacketDecoder(limits: .init(maxPacketSize: limits.maxPacketBytes), metrics: core.metrics)
-                    let handler = MQTTConnectionHandler(core: core, router: router, listener: listener, logger: logger)
+                    let handler = MQTTConnectionHandler(core: core, router: router, listener: listener, connections: connections, logger: logger)
                     if listener == .mutualTLS, let material = tlsMaterial.withLockedValue({ $0 }) {
                         let verify = ClientCertificateVerifier.callback(store: material.trustStore) { result in
                             if case .success(let verified) = result { connections.setSerial(verified.serialHex, of: channel) }

@@ -23,12 +23,14 @@ final class ConnectionTracker: Sendable {
         self.state.withLockedValue { $0.listeners.append(listener) }
     }
 
+    /// The connection's handler calls `remove(client:)` when it closes (no close-future
+    /// callback per connection: it would cost memory on every idle device).
     func add(client channel: any Channel) {
-        let id = ObjectIdentifier(channel)
-        self.state.withLockedValue { $0.clients[id] = Client(channel: channel) }
-        channel.closeFuture.whenComplete { _ in
-            _ = self.state.withLockedValue { $0.clients.removeValue(forKey: id) }
-        }
+        self.state.withLockedValue { $0.clients[ObjectIdentifier(channel)] = Client(channel: channel) }
+    }
+
+    func remove(client channel: any Channel) {
+        _ = self.state.withLockedValue { $0.clients.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
     func setSerial(_ serial: String, of channel: any Channel) {
