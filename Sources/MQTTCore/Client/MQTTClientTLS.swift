@@ -28,6 +28,22 @@ public struct MQTTClientTLS: Sendable {
         verifyHostname: Bool = true,
         serverHostname: String? = nil
     ) throws -> MQTTClientTLS {
+        let configuration = try self.configuration(
+            caFile: caFile, certificateFile: certificateFile, keyFile: keyFile,
+            verifyServer: verifyServer, verifyHostname: verifyHostname
+        )
+        return try MQTTClientTLS(configuration: configuration, serverHostname: serverHostname)
+    }
+
+    /// The TLS configuration `files` uses, for callers that build their own contexts. Keys are
+    /// read as PEM whatever the file is called (`private.key`, `<host>.key`).
+    public static func configuration(
+        caFile: String?,
+        certificateFile: String? = nil,
+        keyFile: String? = nil,
+        verifyServer: Bool = true,
+        verifyHostname: Bool = true
+    ) throws -> TLSConfiguration {
         var configuration = TLSConfiguration.makeClientConfiguration()
         if let caFile { configuration.trustRoots = .file(caFile) }
         if let certificateFile, let keyFile {
@@ -36,6 +52,6 @@ public struct MQTTClientTLS: Sendable {
         }
         configuration.certificateVerification =
             !verifyServer ? .none : verifyHostname ? .fullVerification : .noHostnameVerification
-        return try MQTTClientTLS(configuration: configuration, serverHostname: serverHostname)
+        return configuration
     }
 }
