@@ -12,6 +12,8 @@ def lines(name, results):
     """One table line per measured quantity: (label, unit, value getter, higher is better)."""
     if "idle" in name:
         yield name + ": memory per connection", "B/conn", lambda r: r.get("bytesPerConnection"), False
+    elif "latency" in name:
+        yield name + ": p99 latency", "µs", lambda r: r["p99Micros"], False
     elif "storm" in name:
         yield name + ": handshakes", "/s", lambda r: r["rate"], True
         yield name + ": memory per connection", "B/conn", lambda r: r.get("bytesPerConnection"), False
