@@ -124,7 +124,8 @@ let pkiTargets: [Target] = [
     .testTarget(name: "X509Tests", dependencies: ["X509"]),
     .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "MiniHTTPServer", "X509", nioSSL, logging]),
     .testTarget(
-        name: "PKITests", dependencies: ["DevPKI", "PKISidecar", "PKIAPI", "HTTPClient", "X509", "ServiceRuntime", logging]
+        name: "PKITests",
+        dependencies: ["DevPKI", "PKISidecar", "PKIAPI", "HTTPClient", "X509", "ServiceRuntime", "Broker", "MQTTAuthorization", "MQTTCore", logging] + nio
     ),
 ]
 
