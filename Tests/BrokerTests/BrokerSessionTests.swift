@@ -100,3 +100,25 @@ import Testing
         }
     }
 }
+
+@Suite struct BrokerSessionExpiryTests {
+    @Test func anAbandonedSharedMembersMessagesGoToTheLiveMemberWhenItsSessionExpires() async throws {
+        try await withTestBroker(configure: { $0.sessionExpirySeconds = 1 }) { broker in
+            // A replica that went away for good, while it was the group's only member.
+            let (gone, _) = try await RawClient.connect(broker, clientID: "v2k-old", cleanSession: false)
+            _ = try await gone.subscribe([("$share/g/+/attrs", .atLeastOnce)])
+            await gone.drop()
+            try await Task.sleep(for: .milliseconds(100))
+            let (device, _) = try await RawClient.connect(broker, clientID: "dev")
+            try await device.publish("admin:d/attrs", "kept", qos: .atLeastOnce, id: 1)
+            _ = try await device.next()
+            // A new replica joins; the old session's message reaches it once that session expires.
+            let (fresh, _) = try await RawClient.connect(broker, clientID: "v2k-new", cleanSession: false)
+            _ = try await fresh.subscribe([("$share/g/+/attrs", .atLeastOnce)])
+            #expect(try await fresh.nextPublish(timeout: .seconds(4)).payloadString == "kept")
+            // And the expired session is gone: reconnecting finds none.
+            let (_, ack) = try await RawClient.connect(broker, clientID: "v2k-old", cleanSession: false)
+            #expect(!ack.sessionPresent)
+        }
+    }
+}

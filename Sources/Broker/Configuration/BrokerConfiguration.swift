@@ -35,6 +35,9 @@ public struct BrokerConfiguration: Sendable {
     public var lifetimeJitterPercent = 0
     /// How often the TLS files are checked for changes.
     public var tlsReloadIntervalMilliseconds: Int64 = 1000
+    /// A persistent session whose client stays away this long ends (its shared-subscription
+    /// messages go to the group's other members); nil: never, as MQTT 3.1.1 has it.
+    public var sessionExpirySeconds: Int64?
     /// On SIGTERM, how long online subscribers get to receive what is queued for them.
     public var shutdownDrainMilliseconds: Int64 = 5000
 
@@ -72,6 +75,8 @@ public struct BrokerConfiguration: Sendable {
         self.deviceLifetimeMilliseconds = lifetime == 0 ? nil : Int64(lifetime)
         self.lifetimeJitterPercent = try env.int("BROKER_LIFETIME_JITTER", default: 0, in: 0...50)
         self.tlsReloadIntervalMilliseconds = Int64(try env.int("BROKER_TLS_RELOAD_INTERVAL_MS", default: 1000, in: 100...3_600_000))
+        let expiry = try env.int("BROKER_SESSION_EXPIRY_SEC", default: 0, in: 0...(10 * 365 * 86_400))
+        self.sessionExpirySeconds = expiry == 0 ? nil : Int64(expiry)
         self.shutdownDrainMilliseconds = Int64(try env.int("BROKER_SHUTDOWN_DRAIN_MS", default: 5000, in: 0...600_000))
     }
 }

@@ -342,6 +342,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         } else {
             let handedOver = session.detach()
             for message in self.router.redistribute(handedOver, from: session) { session.enqueue(message) }
+            self.core.scheduleExpiry(of: session, on: self.router)
         }
         self.log(.debug, "disconnected")
     }

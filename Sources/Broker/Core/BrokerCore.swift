@@ -111,6 +111,19 @@ final class BrokerCore: Sendable {
         }
     }
 
+    /// Ends a persistent session whose client has not come back within the expiry time.
+    func scheduleExpiry(of session: Session, on router: LoopRouter) {
+        guard let seconds = self.configuration.sessionExpirySeconds else { return }
+        let attachments = session.attachments
+        router.eventLoop.scheduleTask(in: .seconds(seconds)) {
+            self.onOwner(of: session) { owner in
+                guard !session.isOnline, !session.isTerminated, session.attachments == attachments else { return }
+                self.metrics.sessionExpiries.increment()
+                self.endOnOwner(session, router: owner)
+            }
+        }
+    }
+
     /// `end` for a caller already on the session's loop.
     func endOnOwner(_ session: Session, router: LoopRouter) {
         let messages = session.terminate()

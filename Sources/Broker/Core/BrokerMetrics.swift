@@ -13,6 +13,7 @@ final class BrokerMetrics: Sendable {
     let connectTimeouts = Counter(label: "broker_connect_timeouts_total")
     let takeovers = Counter(label: "broker_session_takeovers_total")
     let lifetimeCloses = Counter(label: "broker_lifetime_closes_total")
+    let sessionExpiries = Counter(label: "broker_session_expiries_total")
     let bytesIn = Counter(label: "broker_bytes_received_total")
     let bytesOut = Counter(label: "broker_bytes_sent_total")
     private let packetsIn: [Counter]

@@ -44,6 +44,9 @@ final class Session: @unchecked Sendable {
     var hasUndelivered: Bool { !self.pending.isEmpty || self.inflight.count > 0 }
     /// Set when the session has ended; late deliveries to it are handed elsewhere.
     private(set) var isTerminated = false
+    /// Counts attachments, so that an expiry timer set when the client left can tell whether
+    /// it came back meanwhile.
+    private(set) var attachments = 0
 
     // MARK: Delivery
 
@@ -125,6 +128,7 @@ final class Session: @unchecked Sendable {
     /// PUBREL for those past PUBREC), in order, then the queue.
     func attach(_ connection: any SessionConnection) {
         self.connection = connection
+        self.attachments += 1
         self.online.store(true, ordering: .releasing)
         for entry in self.inflight.entries {
             switch entry.stage {
