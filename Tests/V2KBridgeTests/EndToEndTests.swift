@@ -83,10 +83,7 @@ import Testing
                 let started = ContinuousClock.now
                 try await publishers.run(timeout: .seconds(60))
                 let (before, after) = try await outage.value
-                let count = try await eventually("20000 distinct ids in Kafka", timeout: .seconds(40), every: .seconds(1)) {
-                    let count = try await KafkaIDCount.read(bootstrap: kafka.bootstrapServers, topic: topic)
-                    return count.distinct >= 20000 ? count : nil
-                }
+                let count = try await waitForDistinctIDs(20000, bootstrap: kafka.bootstrapServers, topic: topic, timeout: .seconds(40))
                 print("no loss, Kafka outage: sent 20000, in Kafka \(count); acknowledged during the 5 s outage: \(after - before) (from \(before)); \(ContinuousClock.now - started)")
                 #expect(count.distinct == 20000)
                 try await eventually("an empty window") { bridge.delivery.ledger.count == 0 ? true : nil }
@@ -133,9 +130,9 @@ import Testing
             }
             try await publishers.run(timeout: .seconds(60))
             let producedByKilled = try await killer.value
-            let count = try await eventually("20000 distinct ids in Kafka", timeout: .seconds(40), every: .seconds(1)) {
-                let count = try await KafkaIDCount.read(bootstrap: kafka.bootstrapServers, topic: topic)
-                return count.distinct >= 20000 ? count : nil
+            let count = try await waitForDistinctIDs(20000, bootstrap: kafka.bootstrapServers, topic: topic, timeout: .seconds(40))
+            if count.distinct < 20000 {
+                print("survivor metrics:\n\(await scrapeMetrics(port: httpPorts[1]) ?? "none")\nsurvivor log:\n\(replicas[1].log.suffix(3000))")
             }
             let survivor = await scrapeMetrics(port: httpPorts[1]).map { metricValue("v2k_messages_produced_total", in: $0) } ?? 0
             print("no loss, replica killed: sent 20000, in Kafka \(count); replica 0 produced >= \(Int(producedByKilled)) before SIGKILL, replica 1 produced \(Int(survivor))")
@@ -146,5 +143,16 @@ import Testing
             replicas[1].signal(SIGTERM)
             #expect(try await replicas[1].waitForExit(timeout: .seconds(20)) == 0)
         }
+    }
+
+    /// Reads Kafka until `expected` distinct ids are there or `timeout`; the last count either way.
+    private func waitForDistinctIDs(_ expected: Int, bootstrap: String, topic: String, timeout: Duration) async throws -> KafkaIDCount {
+        let deadline = ContinuousClock.now + timeout
+        var count = try await KafkaIDCount.read(bootstrap: bootstrap, topic: topic)
+        while count.distinct < expected, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .seconds(1))
+            count = try await KafkaIDCount.read(bootstrap: bootstrap, topic: topic)
+        }
+        return count
     }
 }
