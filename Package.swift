@@ -150,8 +150,35 @@ let brokerTargets: [Target] = [
 ]
 
 // MARK: Bridges.
-let bridgeProducts: [Product] = []
-let bridgeTargets: [Target] = []
+let bridgeProducts: [Product] = [
+    // v2k-bridge (keep these entries first).
+    .executable(name: "v2k-bridge", targets: ["V2KBridgeMain"]),
+    .executable(name: "v2k-bench-publish", targets: ["V2KBenchPublish"]),
+]
+let bridgeTargets: [Target] = [
+    // v2k-bridge (keep these entries first).
+    .target(
+        name: "V2KBridge",
+        dependencies: nio + [
+            "MQTTCore", "Kafka", "ServiceRuntime", logging, metrics, nioSSL,
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]
+    ),
+    .executableTarget(name: "V2KBridgeMain", dependencies: ["V2KBridge", "ServiceRuntime"]),
+    .executableTarget(
+        name: "V2KBenchPublish",
+        dependencies: nio + ["MQTTCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
+    .testTarget(
+        name: "V2KBridgeTests",
+        dependencies: nio + [
+            "V2KBridge", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "ServiceRuntime", "X509", logging, nioSSL,
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]
+    ),
+]
 
 // MARK: Load test.
 let loadtestProducts: [Product] = [.executable(name: "loadtest", targets: ["LoadTestMain"])]

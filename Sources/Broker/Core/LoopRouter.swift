@@ -86,6 +86,7 @@ final class LoopRouter {
                 }
                 return
             }
+            if self.handOverIfOffline(delivery) { return }
             delivery.session.enqueue(delivery.message)
         } else {
             self.outboxes[owner].append(delivery)
@@ -116,6 +117,22 @@ final class LoopRouter {
     }
 
     // MARK: Shared-subscription hand-over
+
+    /// A shared message that reaches a member after it went offline (it was on its way from
+    /// another loop when the member left) goes to an online member instead: otherwise it would
+    /// wait in the departed member's persistent session, maybe forever.
+    private func handOverIfOffline(_ delivery: Delivery) -> Bool {
+        guard let key = delivery.message.sharedGroup, !delivery.session.online.load(ordering: .acquiring),
+              case .group(let group) = self.subscriptions.value(filter: key.filter, key: .group(key.group)),
+              let (member, _) = group.next(excluding: delivery.session, maxQueued: self.core.limits.maxQueued),
+              member.session.online.load(ordering: .relaxed)
+        else { return false }
+        var moved = delivery.message
+        moved.qos = min(delivery.message.message.qos, member.qos)
+        self.deliver(Delivery(session: member.session, message: moved))
+        self.core.metrics.sharedRedeliveries.increment()
+        return true
+    }
 
     /// Gives messages of a departing member to other members of their groups.
     /// - Returns: the ones no other member could take.

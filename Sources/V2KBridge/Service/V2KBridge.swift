@@ -1,0 +1,207 @@
+import Kafka
+import Logging
+import MQTTCore
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import ServiceRuntime
+
+/// The v2k-bridge: MQTT (a shared subscription on `+/attrs`) to Kafka `<tenant>.device-data`,
+/// acknowledging each message to the broker only once Kafka has it.
+///
+/// A `Service`: `run()` connects, subscribes and forwards until graceful shutdown, then stops
+/// taking messages, waits (bounded) for the outstanding delivery reports, acknowledges those,
+/// flushes and disconnects. A fatal Kafka error ends `run()` with that error, without
+/// acknowledging anything more (the orchestrator restarts the process).
+public final class V2KBridge: Service, Sendable {
+    public let configuration: V2KConfiguration
+    let client: MQTTClient
+    let producer: KafkaProducer
+    let delivery: DeliveryPath
+    let readiness: ReadinessState
+    let logger: Logger
+    let eventLoopGroup: any EventLoopGroup
+    private let fatalErrors: AsyncStream<KafkaError>
+
+    /// Messages acknowledged to the broker after Kafka confirmed them.
+    public var acknowledgedCount: Int { delivery.acknowledgedTotal.load(ordering: .relaxed) }
+
+    public static let readinessParts = ["mqtt", "kafka"]
+
+    public init(
+        configuration: V2KConfiguration,
+        readiness: ReadinessState = ReadinessState(waitingFor: V2KBridge.readinessParts),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) throws {
+        self.configuration = configuration
+        self.readiness = readiness
+        self.logger = logger
+        self.eventLoopGroup = eventLoopGroup
+        // One loop for the client, so its reads, acknowledgements and our retries share a thread.
+        let eventLoop = eventLoopGroup.next()
+        let client = MQTTClient(configuration: try Self.clientConfiguration(configuration, eventLoop: eventLoop), logger: logger)
+        self.client = client
+        let (fatalErrors, fatalContinuation) = AsyncStream.makeStream(of: KafkaError.self, bufferingPolicy: .bufferingOldest(1))
+        self.fatalErrors = fatalErrors
+        let delivery = DeliveryPath(
+            ledger: DeliveryLedger(capacity: configuration.maxInflight), metrics: V2KMetrics(),
+            topicSuffix: configuration.topicSuffix, deadLetterTopic: configuration.deadLetterTopic,
+            acknowledgements: AcknowledgementBatcher(client: client, eventLoop: eventLoop), eventLoop: eventLoop, logger: logger, fatalErrors: fatalContinuation
+        )
+        self.delivery = delivery
+        self.producer = try KafkaProducer(configuration: configuration.producer, logger: logger) { token, result in
+            delivery.handle(token: token, result: result)
+        }
+        delivery.attach(producer)
+    }
+
+    static func clientConfiguration(_ configuration: V2KConfiguration, eventLoop: any EventLoop) throws -> MQTTClientConfiguration {
+        var tls: MQTTClientTLS?
+        if configuration.mqttProtocol == .mqtts {
+            tls = try MQTTClientTLS.files(
+                caFile: configuration.tls.ca, certificateFile: configuration.tls.certificate, keyFile: configuration.tls.key,
+                verifyServer: configuration.rejectUnauthorized, verifyHostname: configuration.rejectUnauthorized
+            )
+        }
+        return MQTTClientConfiguration(
+            host: configuration.mqttHost,
+            port: configuration.mqttPort,
+            tls: tls,
+            clientID: configuration.clientID,
+            cleanSession: false,
+            keepAlive: .seconds(Int64(configuration.keepAliveSeconds)),
+            username: configuration.username,
+            // Our window, not the client's buffer, decides how much is taken: let the client
+            // buffer a window's worth so that the socket keeps flowing while we produce.
+            inboundBuffer: (low: max(configuration.maxInflight / 4, 1), high: max(configuration.maxInflight, 2)),
+            eventLoopGroup: eventLoop
+        )
+    }
+
+    public func run() async throws {
+        defer { delivery.attach(nil) }
+        let subscribed: Bool
+        do {
+            subscribed = try await cancelWhenGracefulShutdown { try await self.connectAndSubscribe() }
+        } catch is CancellationError {
+            subscribed = false
+        }
+        guard subscribed else {
+            await stop(drain: false)
+            return
+        }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await self.watchConnection() }
+                group.addTask { await self.watchKafka() }
+                group.addTask { await self.sampleGauges() }
+                group.addTask {
+                    for await error in self.fatalErrors { throw V2KBridgeError.fatalKafkaError(error) }
+                }
+                group.addTask {
+                    await cancelWhenGracefulShutdown { await self.consume() }
+                    self.logger.info("v2k-bridge stopped taking messages")
+                }
+                // The first to end is the consumer (graceful shutdown) or the fatal watcher.
+                _ = try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            logger.critical("v2k-bridge stops without acknowledging: \(error)")
+            await client.shutdown()
+            await producer.shutdown(timeout: .seconds(1))
+            throw error
+        }
+        await stop(drain: true)
+    }
+
+    /// The start-up connection, tried until it succeeds (`connect()` makes one attempt; once
+    /// connected, the client reconnects by itself), then the subscription.
+    private func connectAndSubscribe() async throws -> Bool {
+        var attempt = 0
+        while true {
+            do {
+                let sessionPresent = try await client.connect()
+                logger.info("connected to the MQTT broker", metadata: [
+                    "host": "\(configuration.mqttHost)", "port": "\(configuration.mqttPort)", "session_present": "\(sessionPresent)",
+                ])
+                break
+            } catch {
+                let delay = client.configuration.reconnect.delay(attempt: attempt)
+                logger.warning("MQTT connection failed, retrying", metadata: ["error": "\(error)", "delay": "\(delay)"])
+                attempt += 1
+                try await Task.sleep(for: .nanoseconds(delay.nanoseconds))
+            }
+        }
+        let granted = try await client.subscribe(to: configuration.subscriptionTopic, qos: configuration.subscriptionQoS)
+        guard case .granted(let qos) = granted else {
+            throw V2KBridgeError.subscriptionRefused(configuration.subscriptionTopic)
+        }
+        logger.info("subscribed", metadata: ["filter": "\(configuration.subscriptionTopic)", "qos": "\(qos.rawValue)"])
+        readiness.markReady("mqtt")
+        return true
+    }
+
+    /// Graceful end: stop retrying, wait for outstanding reports (acknowledging those), flush,
+    /// disconnect. What is still unacknowledged then goes to the other members of the group.
+    private func stop(drain: Bool) async {
+        if drain {
+            delivery.ledger.startDraining()
+            let pending = delivery.ledger.count
+            let drained = await delivery.ledger.waitUntilEmpty(timeout: configuration.drainTimeout)
+            logger.info("delivery reports awaited", metadata: [
+                "pending_at_stop": "\(pending)", "left_unacknowledged": "\(drained ? 0 : delivery.ledger.count)",
+            ])
+        }
+        await producer.shutdown(timeout: configuration.flushTimeout)
+        // Acknowledgements still gathered leave before DISCONNECT.
+        await delivery.acknowledgements.flushNow()
+        try? await client.disconnect()
+        await client.shutdown()
+        readiness.markNotReady("mqtt")
+    }
+
+    private func watchConnection() async {
+        for await event in client.connectionEvents() {
+            switch event {
+            case .connected: readiness.markReady("mqtt")
+            case .disconnected: readiness.markNotReady("mqtt")
+            case .reconnecting: break
+            }
+        }
+    }
+
+    private func watchKafka() async {
+        let probe = KafkaReachability(servers: configuration.bootstrapServers, eventLoopGroup: eventLoopGroup)
+        var wasReachable: Bool?
+        while !Task.isCancelled {
+            let reachable = await probe.anyReachable()
+            if reachable { readiness.markReady("kafka") } else { readiness.markNotReady("kafka") }
+            if wasReachable != reachable {
+                logger.log(level: reachable ? .info : .warning, reachable ? "Kafka reachable" : "Kafka unreachable")
+                wasReachable = reachable
+            }
+            try? await Task.sleep(for: configuration.kafkaHealthInterval)
+        }
+    }
+
+    private func sampleGauges() async {
+        while !Task.isCancelled {
+            delivery.metrics.inflight.record(delivery.ledger.count)
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+}
+
+public enum V2KBridgeError: Error, CustomStringConvertible {
+    case subscriptionRefused(String)
+    case fatalKafkaError(KafkaError)
+
+    public var description: String {
+        switch self {
+        case .subscriptionRefused(let filter): "the broker refused the subscription to \(filter)"
+        case .fatalKafkaError(let error): "fatal Kafka producer error: \(error)"
+        }
+    }
+}
