@@ -149,8 +149,23 @@ let brokerTargets: [Target] = [
 ]
 
 // MARK: Bridges.
-let bridgeProducts: [Product] = []
-let bridgeTargets: [Target] = []
+let bridgeProducts: [Product] = [
+    .executable(name: "k2v-bridge", targets: ["K2VBridgeMain"]),
+]
+let bridgeTargets: [Target] = [
+    .target(
+        name: "K2VBridge",
+        dependencies: ["MQTTCore", "Kafka", "ServiceRuntime", logging, metrics, nioSSL,
+                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + nio
+    ),
+    .executableTarget(name: "K2VBridgeMain", dependencies: ["K2VBridge", "ServiceRuntime"]),
+    .testTarget(
+        name: "K2VBridgeTests",
+        dependencies: ["K2VBridge", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "X509", "ServiceRuntime", logging,
+                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+    ),
+]
 
 // MARK: Load test.
 let loadtestProducts: [Product] = [.executable(name: "loadtest", targets: ["LoadTestMain"])]
