@@ -50,6 +50,8 @@ extension K2VBridge {
     func commitPeriodically(_ consumer: KafkaConsumer, flow: BridgeFlow) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: configuration.commitInterval)
+            // Once stopping, the drain commits; the consumer is closing.
+            guard !flow.isStopping else { return }
             if flow.takeStoredSinceCommit() { await commit(consumer) }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MQTTCore
 import NIOConcurrencyHelpers
 import NIOCore
@@ -14,13 +15,15 @@ final class TestDevices: Sendable {
     init(tenant: String, count: Int, port: Int, eventLoopGroup: any EventLoopGroup) {
         ids = (0..<count).map { "\(tenant):dev\($0)" }
         received = NIOLockedValueBox(Dictionary(uniqueKeysWithValues: ids.map { ($0, []) }))
+        var quiet = Logger(label: "test-device")
+        quiet.logLevel = .error
         clients = ids.map { id in
             MQTTClient(configuration: MQTTClientConfiguration(
                 host: "127.0.0.1", port: port, clientID: id, cleanSession: false, username: id,
                 reconnect: MQTTReconnectPolicy(initialDelay: .milliseconds(50), maxDelay: .milliseconds(300)),
                 connectTimeout: .seconds(5), automaticAcknowledgement: true, inboundBuffer: (256, 1024),
                 eventLoopGroup: eventLoopGroup
-            ))
+            ), logger: quiet)
         }
     }
 
