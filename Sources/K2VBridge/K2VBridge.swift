@@ -35,6 +35,11 @@ public final class K2VBridge: Service {
         self.logger = logger
         self.decoder = DeviceManagerRecordDecoder(events: Set(configuration.events), maxPayloadBytes: configuration.maxPayloadBytes)
         self.client = MQTTClient(configuration: try configuration.mqttClientConfiguration(eventLoopGroup: eventLoopGroup), logger: logger)
+        if configuration.mqttProtocol == .mqtt {
+            logger.warning("plain MQTT (K2V_MQTT_PROTOCOL=mqtt): no TLS; the dojot broker refuses service identities there")
+        } else if !configuration.rejectUnauthorized {
+            logger.warning("the broker's certificate is not verified (K2V_MQTT_REJECT_UNAUTHORIZED=false)")
+        }
     }
 
     public func run() async throws {

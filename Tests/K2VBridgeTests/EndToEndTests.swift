@@ -49,7 +49,8 @@ import Testing
         try await withPlainBroker { port in
             let devices = TestDevices(tenant: "admin", count: 1, port: port, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
             try await devices.start()
-            let bridge = try RunningBridge.start(.test(kafka: cluster.bootstrapServers, mqttPort: port))
+            let group = uniqueName("k2v")
+            let bridge = try RunningBridge.start(.test(kafka: cluster.bootstrapServers, mqttPort: port, group: group))
             let device = devices.ids[0]
             let wrong = [
                 "not json at all",
@@ -70,12 +71,20 @@ import Testing
 
             _ = try await eventually("every good record", timeout: .seconds(30)) { devices.devicesComplete(upTo: wrong.count + 1) == 1 ? true : nil }
             try await bridge.stop()
-            await devices.stop()
             #expect(devices.all[device] == Array(0...wrong.count))
             #expect(bridge.metrics.malformed.count == wrong.count)
             #expect(bridge.metrics.skipped.count == 1)
             #expect(bridge.metrics.consumed.count == lines.count)
             #expect(bridge.metrics.commits.count >= 1)
+
+            // The graceful stop committed and left the group: a successor reads only what is new.
+            let successor = try RunningBridge.start(.test(kafka: cluster.bootstrapServers, mqttPort: port, group: group))
+            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, lines: [configureEvent(device: device, seq: wrong.count + 1)])
+            _ = try await eventually("the new record", timeout: .seconds(30)) { devices.devicesComplete(upTo: wrong.count + 2) == 1 ? true : nil }
+            try await successor.stop()
+            await devices.stop()
+            #expect(successor.metrics.consumed.count == 1)
+            #expect(devices.all[device] == Array(0...wrong.count + 1))
         }
     }
 }
