@@ -154,6 +154,8 @@ let bridgeProducts: [Product] = [
     // v2k-bridge (keep these entries first).
     .executable(name: "v2k-bridge", targets: ["V2KBridgeMain"]),
     .executable(name: "v2k-bench-publish", targets: ["V2KBenchPublish"]),
+    // k2v-bridge.
+    .executable(name: "k2v-bridge", targets: ["K2VBridgeMain"]),
 ]
 let bridgeTargets: [Target] = [
     // v2k-bridge (keep these entries first).
@@ -177,6 +179,19 @@ let bridgeTargets: [Target] = [
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]
+    ),
+    // k2v-bridge.
+    .target(
+        name: "K2VBridge",
+        dependencies: ["MQTTCore", "Kafka", "ServiceRuntime", logging, metrics, nioSSL,
+                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + nio
+    ),
+    .executableTarget(name: "K2VBridgeMain", dependencies: ["K2VBridge", "ServiceRuntime"]),
+    .testTarget(
+        name: "K2VBridgeTests",
+        dependencies: ["K2VBridge", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "X509", "ServiceRuntime", logging,
+                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
     ),
 ]
 

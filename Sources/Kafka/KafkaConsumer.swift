@@ -68,6 +68,14 @@ public final class KafkaConsumer: Sendable {
         if let error { throw error }
     }
 
+    /// Asks the cluster for its metadata and waits at most `timeout`; throws when no broker
+    /// answered. For readiness checks: it blocks a short-lived thread, not the caller.
+    public func checkBrokers(timeout: Duration) async throws(KafkaError) {
+        let client = core.client
+        let error = await KafkaPollThread.runBlocking(name: "\(client.name) metadata") { client.requestMetadata(timeout: timeout) }
+        if let error { throw error }
+    }
+
     /// Stops fetching from every assigned partition (and from partitions assigned later), until
     /// `resume`. Records already in `records` are still delivered.
     public func pause() {

@@ -27,6 +27,16 @@ extension RDKafkaClient {
         rd_kafka_consumer_close_queue(handle, queue.pointer).map(RDKafkaErrorCode.consume)
     }
 
+    /// Asks a broker for the cluster's metadata and waits for the answer (at most `timeout`):
+    /// nil when a broker answered. Blocks: call it on a thread of its own.
+    func requestMetadata(timeout: Duration) -> KafkaError? {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        // all_topics = 1: with 0 librdkafka may answer from its cache without asking a broker.
+        let code = rd_kafka_metadata(handle, 1, nil, &metadata, Int32(clamping: timeout.milliseconds))
+        if let metadata { rd_kafka_metadata_destroy(metadata) }
+        return RDKafkaErrorCode.check(code)
+    }
+
     var isConsumerClosed: Bool {
         rd_kafka_consumer_closed(handle) != 0
     }

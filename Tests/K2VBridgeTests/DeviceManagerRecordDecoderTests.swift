@@ -1,0 +1,82 @@
+@testable import K2VBridge
+import NIOCore
+import Testing
+
+@Suite struct DeviceManagerRecordDecoderTests {
+    let decoder = DeviceManagerRecordDecoder(events: ["configure"], maxPayloadBytes: 64)
+
+    func decode(_ text: String) -> RecordAction {
+        decoder.decode(ByteBuffer(string: text))
+    }
+
+    @Test func configureEventBecomesThePublishOfItsAttributes() {
+        let action = decode(#"{"event":"configure","meta":{"service":"admin","timestamp":1616180000000},"data":{"id":"a1998e","attrs":{"target_temperature":23}}}"#)
+        #expect(action == .publish(DeviceConfiguration(tenant: "admin", deviceID: "a1998e", payload: Array(#"{"target_temperature":23}"#.utf8))))
+        if case .publish(let device) = action { #expect(device.topic == "admin:a1998e/config") }
+    }
+
+    @Test func attributesKeepKeyOrderAndNumberSpellingWithoutWhitespace() {
+        let action = decode("{ \"event\" : \"configure\", \"meta\": {\"service\": \"t\"},\n \"data\": {\"attrs\": { \"z\": 1.50, \"a\": [1, \"x y\", {\"k\": \"\\\" }\"}], \"m\": null }, \"id\": \"d\"} }")
+        let expected = #"{"z":1.50,"a":[1,"x y",{"k":"\" }"}],"m":null}"#
+        #expect(action == .publish(DeviceConfiguration(tenant: "t", deviceID: "d", payload: Array(expected.utf8))))
+    }
+
+    @Test func eventsNotListedAreSkipped() {
+        #expect(decode(#"{"event":"create","meta":{"service":"admin"},"data":{"id":"a","attrs":{}}}"#) == .skip(event: "create"))
+        #expect(decode(#"{"event":"remove","data":{"id":"a"}}"#) == .skip(event: "remove"))
+    }
+
+    @Test(arguments: [
+        ("not json", "not JSON"),
+        (#"{"event":"configure""#, "not JSON"),
+        ("[1,2]", "not a JSON object"),
+        (#"{"meta":{"service":"a"},"data":{"id":"b","attrs":{}}}"#, "event"),
+        (#"{"event":"configure","data":{"id":"b","attrs":{}}}"#, "meta"),
+        (#"{"event":"configure","meta":{"service":1},"data":{"id":"b","attrs":{}}}"#, "meta.service"),
+        (#"{"event":"configure","meta":{"service":"a"},"data":{"id":7,"attrs":{}}}"#, "data.id"),
+        (#"{"event":"configure","meta":{"service":"a"},"data":{"attrs":{}}}"#, "data.id"),
+        (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b","attrs":"x"}}"#, "data.attrs"),
+        (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b"}}"#, "data.attrs"),
+        (#"{"event":"configure","meta":{"service":"a/b"},"data":{"id":"b","attrs":{}}}"#, "meta.service contains '/'"),
+        (##"{"event":"configure","meta":{"service":"a"},"data":{"id":"#","attrs":{}}}"##, "data.id contains '#'"),
+        (#"{"event":"configure","meta":{"service":""},"data":{"id":"b","attrs":{}}}"#, "meta.service is empty"),
+        (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b:c","attrs":{}}}"#, "data.id contains ':'"),
+        (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b","attrs":{"long":"0123456789012345678901234567890123456789012345678901234567890"}}}"#, "more than 64"),
+    ])
+    func malformedRecordsSayWhy(record: String, reason: String) {
+        guard case .malformed(let text) = decode(record) else {
+            Issue.record("not malformed: \(record)")
+            return
+        }
+        #expect(text.contains(reason), "\(text)")
+    }
+}
+
+@Suite struct JSONParserTests {
+    @Test(arguments: [
+        "{}", "[]", "0", "-0.5e+10", "\"\\u00e9\\ud83d\\ude00\"", "true", "null", " { \"a\" : [ 1 , 2 ] } ",
+        "{\"a\":{\"b\":{\"c\":[[[]]]}}}",
+    ])
+    func acceptsValidJSON(text: String) throws {
+        _ = try JSONParser.parse(Array(text.utf8))
+    }
+
+    @Test(arguments: [
+        "", "{", "{\"a\" 1}", "[1,]", "01", "1.", "-", "\"\\x\"", "\"a\nb\"", "tru", "{} {}", "\"\\ud800\"", "{'a':1}",
+        "[1 2]", "nul",
+    ])
+    func rejectsInvalidJSON(text: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    @Test func rejectsInvalidUTF8AndDeepNesting() {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
+        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(deep.utf8)) }
+    }
+
+    @Test func decodesEscapesInStrings() throws {
+        let node = try JSONParser.parse(Array(#"{"k":"a\"b\\c\u00e9\ud83d\ude00"}"#.utf8))
+        #expect(node["k"]?.string == "a\"b\\cé😀")
+    }
+}
