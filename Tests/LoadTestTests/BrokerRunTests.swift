@@ -77,7 +77,9 @@ import Testing
         #expect(summary.publish.sent == 60 && summary.publish.acknowledged == 60)
         #expect(try broker.metric("broker_connects_total") == 15)
         #expect(try broker.metric(#"broker_messages_received_total{qos="1"}"#) == 60)
-        #expect(try broker.metric(#"broker_packets_sent_total{type="PUBACK"}"#) == 60)
+        #expect(try broker.metric(#"broker_packets_sent_total{type="puback"}"#) == 60)
+        #expect(try broker.metric(#"broker_packets_received_total{type="subscribe"}"#) == 15)
+        #expect(try broker.metric(#"broker_packets_received_total{type="disconnect"}"#) == 15)
     }
 
     static func sample(_ bytes: [UInt8], _ name: String) -> Double {
