@@ -168,7 +168,7 @@ let loadtestTargets: [Target] = [
     ),
     .testTarget(
         name: "LoadTestTests",
-        dependencies: ["LoadTest", "Broker", "MQTTCore", "MQTTAuthorization", "Kafka", "ServiceRuntime", "X509", logging,
+        dependencies: ["LoadTest", "Broker", "MQTTCore", "MQTTAuthorization", "Kafka", "ServiceRuntime", "X509", "DevPKI", "PKISidecar", "MiniHTTPServer", logging,
                        .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
     ),
 ]

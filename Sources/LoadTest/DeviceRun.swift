@@ -59,14 +59,13 @@ public struct DeviceRun: Sendable {
                 configProducer = try ConfigEventProducer(brokers: brokers, tenant: c.tenant, topic: c.configTopic, format: format, extra: c.kafkaProducer, logger: self.logger)
             }
         }
-        let start = ContinuousClock.now
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             if let tracker {
                 tasks.addTask { await tracker.consume() }
             }
             do {
                 let summary = try await self.drive(runner: runner, format: format, tls: tls, ids: ids, tracker: tracker,
-                                                   configProducer: configProducer, start: start, tasks: &tasks)
+                                                   configProducer: configProducer)
                 await tracker?.close()
                 await configProducer?.shutdown()
                 try await tasks.waitForAll()
@@ -82,7 +81,7 @@ public struct DeviceRun: Sendable {
 
     private func drive(
         runner: LoadRunner, format: PayloadFormat, tls: DeviceTLSContexts?, ids: [String], tracker: KafkaTracker?,
-        configProducer: ConfigEventProducer?, start: ContinuousClock.Instant, tasks: inout ThrowingTaskGroup<Void, any Error>
+        configProducer: ConfigEventProducer?
     ) async throws -> RunSummary {
         let c = self.configuration
         if tracker != nil, c.kafkaWarmup > .zero {
@@ -97,11 +96,15 @@ public struct DeviceRun: Sendable {
         )
         let phaseStart = ContinuousClock.now
         let publishEnd = phaseStart + connectPhase + c.duration
-        let progress = self.startProgress(runner: runner, tracker: tracker, phaseStart: phaseStart, tasks: &tasks)
+        let progress = self.startProgress(runner: runner, tracker: tracker, phaseStart: phaseStart)
         defer { progress?.cancel() }
-        if let configProducer, let interval = c.configInterval {
-            tasks.addTask { try await Self.produceConfigEvents(configProducer, ids: ids, interval: interval, until: publishEnd) }
+        // Its own task, ended with the steady phase (which may end early).
+        let configEvents = configProducer.flatMap { producer in
+            c.configInterval.map { interval in
+                Task { try? await Self.produceConfigEvents(producer, ids: ids, interval: interval, until: publishEnd) }
+            }
         }
+        defer { configEvents?.cancel() }
 
         // Connect phase, paced.
         for (index, id) in ids.enumerated() {
@@ -119,6 +122,7 @@ public struct DeviceRun: Sendable {
                now.sent + now.skippedTicks >= now.connected * messages { break }
             if now.connected == 0, now.connectFailures >= c.devices { break }
         }
+        configEvents?.cancel()
         try await runner.stopPublishing()
         _ = try await runner.wait(timeout: .seconds(10)) { $0.inflight == 0 }
 
@@ -149,12 +153,11 @@ public struct DeviceRun: Sendable {
                               tracker: tracker, expectedKeys: expectedKeys, configProducer: configProducer)
     }
 
-    private func startProgress(runner: LoadRunner, tracker: KafkaTracker?, phaseStart: ContinuousClock.Instant,
-                               tasks: inout ThrowingTaskGroup<Void, any Error>) -> Task<Void, Never>? {
+    private func startProgress(runner: LoadRunner, tracker: KafkaTracker?, phaseStart: ContinuousClock.Instant) -> Task<Void, Never>? {
         guard self.configuration.showProgress else { return nil }
         let devices = self.configuration.devices
         let output = self.progressOutput
-        // Its own task (not in the group) so that it can be cancelled without ending the group.
+        // Its own task, cancelled before the table is printed.
         return Task {
             var line = ProgressLine()
             while !Task.isCancelled {

@@ -13,12 +13,20 @@ struct InProcessBroker {
     static func with<T>(
         tlsDirectory: String? = nil, authorizer: any Authorizer = AllowAllAuthorizer(), _ body: (InProcessBroker) async throws -> T
     ) async throws -> T {
+        let files = tlsDirectory.map { directory in
+            BrokerConfiguration.TLSFiles(
+                ca: "\(directory)/ca/ca.pem", certificate: "\(directory)/server/cert.pem", key: "\(directory)/server/private.key", crl: nil)
+        }
+        return try await with(tls: files, authorizer: authorizer, body)
+    }
+
+    static func with<T>(
+        tls: BrokerConfiguration.TLSFiles?, authorizer: any Authorizer = AllowAllAuthorizer(), _ body: (InProcessBroker) async throws -> T
+    ) async throws -> T {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         var configuration: BrokerConfiguration
-        if let tlsDirectory {
-            configuration = BrokerConfiguration(tls: .init(
-                ca: "\(tlsDirectory)/ca/ca.pem", certificate: "\(tlsDirectory)/server/cert.pem", key: "\(tlsDirectory)/server/private.key", crl: nil
-            ))
+        if let tls {
+            configuration = BrokerConfiguration(tls: tls)
             configuration.mqttPort = nil
             configuration.mqttsPort = 0
         } else {
