@@ -18,7 +18,15 @@ DURATION=${SCALE_DURATION:-60}
 RAMP_UP=${SCALE_RAMP_UP:-40}
 OUT=${SCALE_OUT:-/tmp/loadtest-scale}
 mkdir -p "$OUT"
-ulimit -n 65536 || { echo "cannot raise the open-file limit to 65536" >&2; exit 1; }
+# Each process (broker, loadtest) holds one socket per device; containers may cap the hard limit.
+if ! ulimit -n 65536 2>/dev/null; then
+  ulimit -n "$(ulimit -Hn)"
+  echo "open-file limit is $(ulimit -n) (hard limit; 65536 refused)" >&2
+fi
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((DEVICES + 200)) ]; then
+  echo "the open-file limit $(ulimit -n) is too low for $DEVICES devices" >&2
+  exit 1
+fi
 
 products="broker loadtest"
 [ "${SCALE_PKI:-local}" = dev-pki ] && products="$products dev-pki pki-sidecar"
