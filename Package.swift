@@ -200,11 +200,19 @@ let loadtestProducts: [Product] = [.executable(name: "loadtest", targets: ["Load
 let loadtestTargets: [Target] = [
     .target(
         name: "LoadTest",
-        dependencies: ["MQTTCore", nioSSL, .product(name: "Histogram", package: "hdrhistogram-swift")] + nio
+        dependencies: ["MQTTCore", "Kafka", "PKISidecar", "ServiceRuntime", "X509", nioSSL, logging,
+                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                       .product(name: "Histogram", package: "hdrhistogram-swift")] + nio
     ),
     .executableTarget(
         name: "LoadTestMain",
-        dependencies: ["LoadTest", "MQTTCore", .product(name: "ArgumentParser", package: "swift-argument-parser")] + nio
+        dependencies: ["LoadTest", "MQTTCore", "ServiceRuntime", logging,
+                       .product(name: "ArgumentParser", package: "swift-argument-parser")] + nio
+    ),
+    .testTarget(
+        name: "LoadTestTests",
+        dependencies: ["LoadTest", "Broker", "MQTTCore", "MQTTAuthorization", "Kafka", "ServiceRuntime", "X509", "DevPKI", "PKISidecar", "MiniHTTPServer", logging,
+                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
     ),
 ]
 

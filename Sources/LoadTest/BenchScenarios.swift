@@ -135,3 +135,9 @@ struct BenchError: Error, CustomStringConvertible {
 extension Duration {
     var seconds: Double { Double(self.components.seconds) + Double(self.components.attoseconds) / 1e18 }
 }
+
+extension Duration {
+    var timeAmount: TimeAmount {
+        .nanoseconds(self.components.seconds * 1_000_000_000 + self.components.attoseconds / 1_000_000_000)
+    }
+}

@@ -17,9 +17,9 @@ public final class LoadRunner: Sendable {
         }
     }
 
-    private let target: Target
-    private let group: any EventLoopGroup
-    private let stats: [NIOLoopBound<LoopStats>]
+    let target: Target
+    let group: any EventLoopGroup
+    let stats: [NIOLoopBound<LoopStats>]
     private let sslContext: NIOSSLContext?
 
     public init(target: Target, group: any EventLoopGroup) throws {
@@ -68,7 +68,7 @@ public final class LoadRunner: Sendable {
             .connect(host: self.target.host, port: self.target.port)
             .map { $0 as any Channel }
             .always { result in
-                if case .failure = result { stats.value.connectFailures += 1 }
+                if case .failure = result { stats.value.totals.connectFailures += 1 }
             }
     }
 

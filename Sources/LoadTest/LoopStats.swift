@@ -4,16 +4,13 @@ import NIOCore
 /// What the simulated clients of one event loop have done. One per loop, touched only on it,
 /// so that counting and latency recording never contend; `Snapshot`s are added up at the end.
 final class LoopStats {
-    var connected = 0
-    var connectFailures = 0
-    var subscribed = 0
-    var sent = 0
-    var acknowledged = 0
-    var received = 0
-    var closedUnexpectedly = 0
-    var connectLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-    var ackLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-    var endToEndLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+    var totals = LoadSnapshot()
+    /// Keys (`MessageMarker.key`) of acknowledged device messages, kept only when they are
+    /// to be found in Kafka.
+    var acknowledgedKeys: [UInt64] = []
+    var tracksAcknowledgedKeys = false
+    /// The devices whose connections are open, so that the run can stop them.
+    var openDevices: [ObjectIdentifier: SimulatedDevice] = [:]
 
     /// Latencies are recorded in microseconds.
     static func micros(since start: UInt64, now: UInt64 = NIODeadline.now().uptimeNanoseconds) -> UInt64 {
@@ -21,12 +18,9 @@ final class LoopStats {
     }
 
     var snapshot: LoadSnapshot {
-        LoadSnapshot(
-            connected: self.connected, connectFailures: self.connectFailures, subscribed: self.subscribed,
-            sent: self.sent, acknowledged: self.acknowledged, received: self.received,
-            closedUnexpectedly: self.closedUnexpectedly, connectLatency: self.connectLatency,
-            ackLatency: self.ackLatency, endToEndLatency: self.endToEndLatency
-        )
+        var snapshot = self.totals
+        snapshot.inflight = self.openDevices.values.reduce(0) { $0 + $1.inflightCount }
+        return snapshot
     }
 }
 
@@ -39,26 +33,25 @@ public struct LoadSnapshot: Sendable {
     public var acknowledged = 0
     public var received = 0
     public var closedUnexpectedly = 0
-    public var connectLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-    public var ackLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-    public var endToEndLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+    /// Publishes still waiting for their acknowledgement.
+    public var inflight = 0
+    /// Publishes whose connection closed before they were acknowledged.
+    public var unacknowledgedAtClose = 0
+    /// Publish ticks skipped because the device's in-flight window was full.
+    public var skippedTicks = 0
+    /// Config messages received by devices that carried a marker of this run.
+    public var configReceived = 0
+    public var connectLatency = LoadSnapshot.histogram()
+    public var ackLatency = LoadSnapshot.histogram()
+    public var endToEndLatency = LoadSnapshot.histogram()
+    /// Configure event produced to Kafka -> config message at the device.
+    public var configLatency = LoadSnapshot.histogram()
 
     public init() {}
 
-    init(
-        connected: Int, connectFailures: Int, subscribed: Int, sent: Int, acknowledged: Int, received: Int,
-        closedUnexpectedly: Int, connectLatency: Histogram<UInt64>, ackLatency: Histogram<UInt64>, endToEndLatency: Histogram<UInt64>
-    ) {
-        self.connected = connected
-        self.connectFailures = connectFailures
-        self.subscribed = subscribed
-        self.sent = sent
-        self.acknowledged = acknowledged
-        self.received = received
-        self.closedUnexpectedly = closedUnexpectedly
-        self.connectLatency = connectLatency
-        self.ackLatency = ackLatency
-        self.endToEndLatency = endToEndLatency
+    /// Microseconds up to one minute, three significant digits.
+    static func histogram() -> Histogram<UInt64> {
+        Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     }
 
     mutating func add(_ other: LoadSnapshot) {
@@ -69,8 +62,13 @@ public struct LoadSnapshot: Sendable {
         self.acknowledged += other.acknowledged
         self.received += other.received
         self.closedUnexpectedly += other.closedUnexpectedly
+        self.inflight += other.inflight
+        self.unacknowledgedAtClose += other.unacknowledgedAtClose
+        self.configReceived += other.configReceived
+        self.skippedTicks += other.skippedTicks
         self.connectLatency.add(other.connectLatency)
         self.ackLatency.add(other.ackLatency)
         self.endToEndLatency.add(other.endToEndLatency)
+        self.configLatency.add(other.configLatency)
     }
 }

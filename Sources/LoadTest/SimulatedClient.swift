@@ -76,7 +76,7 @@ final class SimulatedClient: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.timer?.cancel()
-        if self.isConnected { self.stats.closedUnexpectedly += 1 } else { self.stats.connectFailures += 1 }
+        if self.isConnected { self.stats.totals.closedUnexpectedly += 1 } else { self.stats.totals.connectFailures += 1 }
         self.isConnected = false
     }
 
@@ -92,17 +92,17 @@ final class SimulatedClient: ChannelInboundHandler {
                 return
             }
             self.isConnected = true
-            self.stats.connected += 1
-            _ = self.stats.connectLatency.record(LoopStats.micros(since: self.connectStart))
+            self.stats.totals.connected += 1
+            _ = self.stats.totals.connectLatency.record(LoopStats.micros(since: self.connectStart))
             self.start()
         case .suback:
-            self.stats.subscribed += 1
+            self.stats.totals.subscribed += 1
         case .publish(let publish):
             self.received(publish)
         case .puback(let id), .pubcomp(let id):
             if let start = self.inflight.removeValue(forKey: id) {
-                self.stats.acknowledged += 1
-                _ = self.stats.ackLatency.record(LoopStats.micros(since: start))
+                self.stats.totals.acknowledged += 1
+                _ = self.stats.totals.ackLatency.record(LoopStats.micros(since: start))
             }
             self.publishMore()
         case .pubrec(let id):
@@ -143,9 +143,9 @@ final class SimulatedClient: ChannelInboundHandler {
     }
 
     private func received(_ publish: PublishPacket) {
-        self.stats.received += 1
+        self.stats.totals.received += 1
         if let stamp = publish.payload.getInteger(at: publish.payload.readerIndex, as: UInt64.self) {
-            _ = self.stats.endToEndLatency.record(LoopStats.micros(since: stamp))
+            _ = self.stats.totals.endToEndLatency.record(LoopStats.micros(since: stamp))
         }
         switch publish.qos {
         case .atMostOnce: break
@@ -187,7 +187,7 @@ final class SimulatedClient: ChannelInboundHandler {
             packetID = id
         }
         self.sent += 1
-        self.stats.sent += 1
+        self.stats.totals.sent += 1
         let publish = PublishPacket(topic: plan.topic, payload: payload, qos: plan.qos, packetID: packetID)
         self.context.write(Self.wrapOutboundOut(.publish(publish)), promise: nil)
     }

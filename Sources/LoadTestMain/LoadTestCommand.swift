@@ -1,67 +1,11 @@
 import ArgumentParser
-import Foundation
-import LoadTest
-import MQTTCore
-import NIOCore
-import NIOPosix
 
 @main
 struct LoadTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loadtest",
-        abstract: "Simulated MQTT devices and broker benchmarks.",
-        subcommands: [Bench.self]
+        abstract: "Simulated MQTT devices for the dojot IoT agent, and broker benchmarks.",
+        subcommands: [Run.self, Bench.self, Certs.self],
+        defaultSubcommand: Run.self
     )
-}
-
-struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Runs one broker benchmark scenario and prints its result as JSON.")
-
-    enum Scenario: String, ExpressibleByArgument, CaseIterable {
-        case fanIn = "fan-in", fanOut = "fan-out", idle, storm
-    }
-
-    @Option(help: "fan-in, fan-out, idle or storm") var scenario: Scenario
-    @Option var host = "127.0.0.1"
-    @Option var port = 1883
-    @Option(help: "QoS of the fan-in publishers and consumers") var qos = 1
-    @Option(help: "fan-in: publishers") var publishers = 50
-    @Option(help: "fan-in: messages per publisher; fan-out: messages") var messages = 2000
-    @Option(help: "fan-in: messages per second per publisher (default: as fast as possible)") var rate: Double?
-    @Option(help: "fan-out: subscribers") var subscribers = 1000
-    @Option(help: "idle/storm: connections") var connections = 10000
-    @Option(help: "idle/storm: the broker's process id, for its memory") var brokerPid: Int32?
-    @Option(help: "storm: TLS CA file (enables TLS)") var cafile: String?
-    @Option(help: "storm: client certificate") var cert: String?
-    @Option(help: "storm: client key") var key: String?
-    @Option(help: "event loop threads") var threads = System.coreCount
-
-    func run() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: self.threads)
-        let result = try await self.measure(group: group)
-        try? await group.shutdownGracefully()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
-    }
-
-    private func measure(group: MultiThreadedEventLoopGroup) async throws -> BenchScenarios.Result {
-        var target = LoadRunner.Target(host: self.host, port: self.port)
-        if let cafile = self.cafile {
-            target.tls = try LoadTLS.configuration(caFile: cafile, certFile: self.cert, keyFile: self.key)
-        }
-        let runner = try LoadRunner(target: target, group: group)
-        guard let qos = QoS(rawValue: UInt8(clamping: self.qos)) else { throw ValidationError("--qos must be 0, 1 or 2") }
-        switch self.scenario {
-        case .fanIn:
-            return try await BenchScenarios.fanIn(runner: runner, qos: qos, publishers: self.publishers, messagesPerPublisher: self.messages, ratePerPublisher: self.rate)
-        case .fanOut:
-            return try await BenchScenarios.fanOut(runner: runner, subscribers: self.subscribers, messages: self.messages)
-        case .idle:
-            guard let pid = self.brokerPid else { throw ValidationError("--broker-pid is needed for the idle scenario") }
-            return try await BenchScenarios.idleConnections(runner: runner, connections: self.connections, brokerPID: pid)
-        case .storm:
-            return try await BenchScenarios.connectionStorm(runner: runner, connections: self.connections, brokerPID: self.brokerPid)
-        }
-    }
 }
