@@ -108,7 +108,7 @@ import Testing
             let (gone, _) = try await RawClient.connect(broker, clientID: "v2k-old", cleanSession: false)
             _ = try await gone.subscribe([("$share/g/+/attrs", .atLeastOnce)])
             await gone.drop()
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(300))  // the broker notices the member left
             let (device, _) = try await RawClient.connect(broker, clientID: "dev")
             try await device.publish("admin:d/attrs", "kept", qos: .atLeastOnce, id: 1)
             _ = try await device.next()
@@ -116,7 +116,8 @@ import Testing
             let (fresh, _) = try await RawClient.connect(broker, clientID: "v2k-new", cleanSession: false)
             _ = try await fresh.subscribe([("$share/g/+/attrs", .atLeastOnce)])
             #expect(try await fresh.nextPublish(timeout: .seconds(4)).payloadString == "kept")
-            // And the expired session is gone: reconnecting finds none.
+            // And once expired (1 s after it left) the session is gone: reconnecting finds none.
+            try await Task.sleep(for: .milliseconds(1200))
             let (_, ack) = try await RawClient.connect(broker, clientID: "v2k-old", cleanSession: false)
             #expect(!ack.sessionPresent)
         }
