@@ -25,6 +25,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	@scripts/validate-deploy.sh
+	@scripts/smoke.sh
 
 run: deps
 	@scripts/run.sh
