@@ -6,12 +6,14 @@ extension K2VBridge {
     /// MQTT up: ready, reading. MQTT down: not ready, no record admitted, fetching paused
     /// (unacknowledged publishes wait in the client and are sent again on the next connection).
     func followConnection(_ events: AsyncStream<MQTTConnectionEvent>, flow: BridgeFlow, consumer: KafkaConsumer) async {
+        var connectedBefore = false
         for await event in events {
             switch event {
             case .connected(let sessionPresent):
-                if !sessionPresent {
-                    logger.notice("MQTT broker has no session for the bridge; unacknowledged publishes are sent again")
+                if connectedBefore {
+                    logger.notice("MQTT reconnected; unacknowledged publishes are sent again", metadata: ["session_present": "\(sessionPresent)"])
                 }
+                connectedBefore = true
                 flow.setConnected(true)
                 readiness.markReady("mqtt")
                 if !flow.isStopping { consumer.resume() }
