@@ -78,4 +78,24 @@ extension MQTTClient {
         let step = self.state.withLockedValue { $0.machine.acknowledge(packetID: id, token: acknowledgement.token) }
         if let (packet, channel) = step { channel.writeAndFlush(packet, promise: nil) }
     }
+
+    /// Acknowledges several messages with one lock step and one flush: for consumers that
+    /// confirm in bursts (the v2k-bridge acknowledges per Kafka delivery-report batch). Call it
+    /// on the client's event loop, where the writes need no hop each.
+    public func acknowledge(_ messages: [MQTTInboundMessage]) {
+        let steps = self.state.withLockedValue { state in
+            messages.compactMap { message -> (MQTTPacket, any Channel)? in
+                guard let acknowledgement = message.acknowledgement, let id = message.packetID else { return nil }
+                precondition(acknowledgement.client === self, "a message is acknowledged by the client that received it")
+                return state.machine.acknowledge(packetID: id, token: acknowledgement.token)
+            }
+        }
+        var written: (any Channel)?
+        for (packet, channel) in steps {
+            if let previous = written, previous !== channel { previous.flush() }
+            channel.write(packet, promise: nil)
+            written = channel
+        }
+        written?.flush()
+    }
 }
