@@ -64,16 +64,17 @@ final class DeliveryLedger: Sendable {
         }
     }
 
-    /// The entry of `token`, removed; wakes the consumer when this makes room. Nil when unknown.
-    func remove(_ token: UInt64) -> PendingDelivery? {
-        let (entry, waiter) = state.withLockedValue { state -> (PendingDelivery?, CheckedContinuation<Void, Never>?) in
-            guard let entry = state.pending.removeValue(forKey: token) else { return (nil, nil) }
-            guard state.pending.count < capacity, let waiter = state.roomWaiter else { return (entry, nil) }
+    /// The entry of `token`, removed, and whether the ledger is halted; wakes the consumer when
+    /// this makes room. Nil when unknown.
+    func remove(_ token: UInt64) -> (PendingDelivery, halted: Bool)? {
+        let (entry, halted, waiter) = state.withLockedValue { state -> (PendingDelivery?, Bool, CheckedContinuation<Void, Never>?) in
+            guard let entry = state.pending.removeValue(forKey: token) else { return (nil, state.halted, nil) }
+            guard state.pending.count < capacity, let waiter = state.roomWaiter else { return (entry, state.halted, nil) }
             state.roomWaiter = nil
-            return (entry, waiter)
+            return (entry, state.halted, waiter)
         }
         waiter?.resume()
-        return entry
+        return entry.map { ($0, halted) }
     }
 
     /// Counts one more attempt of `token`; nil when it is unknown or the bridge is draining.

@@ -16,6 +16,7 @@ final class DeliveryPath: Sendable {
     let metrics: V2KMetrics
     let topicSuffix: String
     let deadLetterTopic: String?
+    let acknowledgements: AcknowledgementBatcher
     private let logger: Logger
     /// Retries are scheduled here (never on Kafka's poll thread).
     private let eventLoop: any EventLoop
@@ -27,8 +28,10 @@ final class DeliveryPath: Sendable {
 
     init(
         ledger: DeliveryLedger, metrics: V2KMetrics, topicSuffix: String, deadLetterTopic: String?,
-        eventLoop: any EventLoop, logger: Logger, fatalErrors: AsyncStream<KafkaError>.Continuation
+        acknowledgements: AcknowledgementBatcher, eventLoop: any EventLoop, logger: Logger,
+        fatalErrors: AsyncStream<KafkaError>.Continuation
     ) {
+        self.acknowledgements = acknowledgements
         self.ledger = ledger
         self.metrics = metrics
         self.topicSuffix = topicSuffix
@@ -47,9 +50,8 @@ final class DeliveryPath: Sendable {
     func handle(token: UInt64, result: Result<DeliveredRecord, KafkaError>) {
         switch result {
         case .success:
-            guard let delivery = ledger.remove(token) else { return }
-            if ledger.isHalted { return }
-            delivery.message.acknowledge()
+            guard let (delivery, halted) = ledger.remove(token), !halted else { return }
+            acknowledgements.acknowledge(delivery.message)
             metrics.acknowledged.increment()
             acknowledgedTotal.add(1, ordering: .relaxed)
             switch delivery.kind {
@@ -97,7 +99,7 @@ final class DeliveryPath: Sendable {
     /// delivered, so it goes to the dead-letter topic when there is one and is acknowledged,
     /// rather than blocking a window slot and coming back forever.
     private func rejected(token: UInt64, error: KafkaError) {
-        guard let delivery = ledger.remove(token), !ledger.isHalted else { return }
+        guard let (delivery, halted) = ledger.remove(token), !halted else { return }
         logger.error("Kafka rejected a message", metadata: ["topic": "\(delivery.message.topic)", "error": "\(error)"])
         metrics.invalid("kafka_rejected").increment()
         if case .deviceData = delivery.kind, deadLetterTopic != nil, !ledger.isDraining {
@@ -105,7 +107,7 @@ final class DeliveryPath: Sendable {
             eventLoop.execute { self.produceAgain(token: token) }
             return
         }
-        delivery.message.acknowledge()
+        acknowledgements.acknowledge(delivery.message)
         metrics.acknowledged.increment()
     }
 

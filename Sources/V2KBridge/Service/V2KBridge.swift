@@ -40,13 +40,14 @@ public final class V2KBridge: Service, Sendable {
         self.eventLoopGroup = eventLoopGroup
         // One loop for the client, so its reads, acknowledgements and our retries share a thread.
         let eventLoop = eventLoopGroup.next()
-        self.client = MQTTClient(configuration: try Self.clientConfiguration(configuration, eventLoop: eventLoop), logger: logger)
+        let client = MQTTClient(configuration: try Self.clientConfiguration(configuration, eventLoop: eventLoop), logger: logger)
+        self.client = client
         let (fatalErrors, fatalContinuation) = AsyncStream.makeStream(of: KafkaError.self, bufferingPolicy: .bufferingOldest(1))
         self.fatalErrors = fatalErrors
         let delivery = DeliveryPath(
             ledger: DeliveryLedger(capacity: configuration.maxInflight), metrics: V2KMetrics(),
             topicSuffix: configuration.topicSuffix, deadLetterTopic: configuration.deadLetterTopic,
-            eventLoop: eventLoop, logger: logger, fatalErrors: fatalContinuation
+            acknowledgements: AcknowledgementBatcher(client: client, eventLoop: eventLoop), eventLoop: eventLoop, logger: logger, fatalErrors: fatalContinuation
         )
         self.delivery = delivery
         self.producer = try KafkaProducer(configuration: configuration.producer, logger: logger) { token, result in
@@ -154,6 +155,8 @@ public final class V2KBridge: Service, Sendable {
             ])
         }
         await producer.shutdown(timeout: configuration.flushTimeout)
+        // Acknowledgements still gathered leave before DISCONNECT.
+        await delivery.acknowledgements.flushNow()
         try? await client.disconnect()
         await client.shutdown()
         readiness.markNotReady("mqtt")
