@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import MQTTAuthorization
 import MQTTCore
 import NIOCore
 import ServiceRuntime
@@ -25,6 +26,37 @@ import Testing
                 #expect(records == [
                     #"admin.device-data|admin:a1998e|{"metadata":{"deviceid":"a1998e","tenant":"admin","timestamp":1616190800250},"attrs":{"temperature":21,"timestamp":"2021-03-19T18:53:20.250-03:00"}}"#,
                 ])
+            }
+        }
+    }
+
+    /// dojot mode over mutual TLS: the device and the bridge are known by their certificates.
+    @Test func mutualTLSInDojotMode() async throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        let kafka = try KafkaMockCluster()
+        try await withTestBroker(authorizer: DojotAuthorizer(), configure: { configuration in
+            configuration.mqttPort = nil
+            configuration.mqttsPort = 0
+            configuration.authorization = .dojot
+            configuration.tls = .init(
+                ca: certificates.path("ca.crt"), certificate: certificates.path("broker.crt"), key: certificates.path("broker.key"), crl: nil
+            )
+        }) { port in
+            var configuration = V2KConfiguration(mqttHost: "127.0.0.1", mqttPort: port, clientID: "v2k-bridge-test", bootstrapServers: kafka.bootstrapServers)
+            configuration.mqttProtocol = .mqtts
+            configuration.tls = .init(ca: certificates.path("ca.crt"), certificate: certificates.path("v2k.crt"), key: certificates.path("v2k.key"))
+            try await withBridge(configuration) { _ in
+                let output = try await ProcessRunner.run("/usr/bin/mosquitto_pub", [
+                    "-h", "127.0.0.1", "-p", "\(port)", "-q", "1", "-i", "admin:dev1", "-t", "admin:dev1/attrs", "-m", #"{"tls":true,"timestamp":5}"#,
+                    "--cafile", certificates.path("ca.crt"), "--cert", certificates.path("device.crt"), "--key", certificates.path("device.key"),
+                ])
+                #expect(output.status == 0, "mosquitto_pub: \(output.standardError)")
+                let records = try await eventually("the record in Kafka", timeout: .seconds(20), every: .milliseconds(300)) {
+                    let lines = try await Kcat.consume(bootstrap: kafka.bootstrapServers, topic: "admin.device-data")
+                    return lines.isEmpty ? nil : lines
+                }
+                #expect(records == ["admin:dev1\t" + #"{"metadata":{"deviceid":"dev1","tenant":"admin","timestamp":5},"attrs":{"tls":true,"timestamp":5}}"#])
             }
         }
     }

@@ -100,7 +100,7 @@ public final class V2KBridge: Service, Sendable {
                     for await error in self.fatalErrors { throw V2KBridgeError.fatalKafkaError(error) }
                 }
                 group.addTask {
-                    try? await cancelWhenGracefulShutdown { await self.consume() }
+                    await cancelWhenGracefulShutdown { await self.consume() }
                     self.logger.info("v2k-bridge stopped taking messages")
                 }
                 // The first to end is the consumer (graceful shutdown) or the fatal watcher.
