@@ -72,9 +72,9 @@ public final class V2KBridge: Service, Sendable {
             cleanSession: false,
             keepAlive: .seconds(Int64(configuration.keepAliveSeconds)),
             username: configuration.username,
-            // Our window, not the client's buffer, decides how much is taken: let the client
-            // buffer a window's worth so that the socket keeps flowing while we produce.
-            inboundBuffer: (low: max(configuration.maxInflight / 4, 1), high: max(configuration.maxInflight, 2)),
+            // A small read-ahead: our window decides how much is taken, and what is buffered
+            // here is unacknowledged too.
+            inboundBuffer: (low: min(32, configuration.maxInflight / 4), high: max(min(128, configuration.maxInflight), 1)),
             eventLoopGroup: eventLoop
         )
     }
