@@ -134,7 +134,20 @@ public final class V2KBridge: Service, Sendable {
                 try await Task.sleep(for: .nanoseconds(delay.nanoseconds))
             }
         }
-        let granted = try await client.subscribe(to: configuration.subscriptionTopic, qos: configuration.subscriptionQoS)
+        // A connection lost before SUBACK is no reason to stop: the client reconnects, ask again.
+        var granted: SubAckReturnCode
+        attempt = 0
+        while true {
+            do {
+                granted = try await client.subscribe(to: configuration.subscriptionTopic, qos: configuration.subscriptionQoS)
+                break
+            } catch let error as MQTTClientError {
+                let delay = client.configuration.reconnect.delay(attempt: attempt)
+                logger.warning("MQTT subscription failed, retrying", metadata: ["error": "\(error)", "delay": "\(delay)"])
+                attempt += 1
+                try await Task.sleep(for: .nanoseconds(delay.nanoseconds))
+            }
+        }
         guard case .granted(let qos) = granted else {
             throw V2KBridgeError.subscriptionRefused(configuration.subscriptionTopic)
         }
