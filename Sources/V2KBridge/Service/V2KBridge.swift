@@ -72,11 +72,16 @@ public final class V2KBridge: Service, Sendable {
             cleanSession: false,
             keepAlive: .seconds(Int64(configuration.keepAliveSeconds)),
             username: configuration.username,
-            // A small read-ahead: our window decides how much is taken, and what is buffered
-            // here is unacknowledged too.
-            inboundBuffer: (low: min(32, configuration.maxInflight / 4), high: max(min(128, configuration.maxInflight), 1)),
+            // Read-ahead of a quarter of the window (at most 512): our window decides how much
+            // is taken, and what waits here is unacknowledged too; enough keeps the socket flowing.
+            inboundBuffer: Self.readAhead(maxInflight: configuration.maxInflight),
             eventLoopGroup: eventLoop
         )
+    }
+
+    static func readAhead(maxInflight: Int) -> (low: Int, high: Int) {
+        let high = max(min(maxInflight / 4, 512), 2)
+        return (low: high / 4, high: high)
     }
 
     public func run() async throws {
