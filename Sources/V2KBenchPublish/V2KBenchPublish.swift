@@ -46,7 +46,10 @@ struct V2KBenchPublish: AsyncParsableCommand {
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let total = devices * messages
-        print("{\"published\":\(total),\"seconds\":\(String(format: "%.3f", seconds)),\"rate\":\(Int(Double(total) / seconds))}")
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        print("{\"published\":\(total),\"seconds\":\(String(format: "%.3f", seconds)),\"rate\":\(Int(Double(total) / seconds)),\"cpu_seconds\":\(String(format: "%.2f", cpu))}")
         for client in clients {
             try? await client.disconnect()
             await client.shutdown()

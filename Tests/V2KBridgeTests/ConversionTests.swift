@@ -136,6 +136,12 @@ import Testing
         #expect(convert("device/attrs", "{}").0 == .failure(.topic(.notDeviceIdentity)))
     }
 
+    @Test func tenantAndSuffixMustFitAKafkaTopicName() {
+        let tenant = String(repeating: "t", count: 237)
+        #expect((try? convert("\(tenant):d/attrs", "{}").0.get().kafkaTopic.count) == 249)
+        #expect(convert("\(tenant)t:d/attrs", "{}").0 == .failure(.topic(.invalidTenant)))
+    }
+
     @Test func fixedTimestampWinsForRetries() throws {
         var converter = DeviceMessageConverter(topicSuffix: "s")
         var topic = "t:d/attrs"

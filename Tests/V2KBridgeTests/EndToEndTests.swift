@@ -92,6 +92,55 @@ import Testing
         #expect(output.status == 0, "mosquitto_pub: \(output.standardError)")
     }
 
+    /// SIGTERM while Kafka is away: the bridge stops within its drain and flush bounds without
+    /// acknowledging; the broker keeps the messages and delivers them after the restart.
+    @Test func gracefulShutdownLeavesUndeliveredMessagesWithTheBroker() async throws {
+        let kafka = try KafkaMockCluster()
+        let topic = "drain.device-data"
+        try kafka.createTopic(topic, partitions: 2)
+        try await withTestBroker { port in
+            var configuration = V2KConfiguration(mqttHost: "127.0.0.1", mqttPort: port, clientID: "v2k-drain", bootstrapServers: kafka.bootstrapServers)
+            configuration.drainTimeout = .seconds(1)
+            configuration.flushTimeout = .seconds(1)
+            var stopping = ContinuousClock.now
+            try await withBridge(configuration) { bridge in
+                try kafka.setAvailable(false)
+                try await DevicePublishers(port: port, tenant: "drain", devices: 1, messagesPerDevice: 100).run(timeout: .seconds(20))
+                try await eventually("100 messages in flight") { bridge.delivery.ledger.count == 100 ? true : nil }
+                #expect(bridge.acknowledgedCount == 0)
+                stopping = ContinuousClock.now
+            }
+            let stopTime = ContinuousClock.now - stopping
+            #expect(stopTime < .seconds(8), "stopped in \(stopTime)")
+            try kafka.setAvailable(true)
+            try await withBridge(configuration) { bridge in
+                try await eventually("100 acknowledgements after the restart", timeout: .seconds(30)) { bridge.acknowledgedCount >= 100 ? true : nil }
+            }
+            let count = try await KafkaIDCount.read(bootstrap: kafka.bootstrapServers, topic: topic)
+            print("graceful shutdown during an outage: stopped in \(stopTime); after the restart Kafka has \(count)")
+            #expect(count.distinct == 100)
+        }
+    }
+
+    /// A fatal producer error ends `run()` with the error, and nothing more is acknowledged.
+    @Test func fatalKafkaErrorEndsTheBridgeWithoutAcknowledging() async throws {
+        let kafka = try KafkaMockCluster()
+        try await withTestBroker { port in
+            let configuration = V2KConfiguration(mqttHost: "127.0.0.1", mqttPort: port, clientID: "v2k-fatal", bootstrapServers: kafka.bootstrapServers)
+            let readiness = ReadinessState(waitingFor: V2KBridge.readinessParts)
+            let bridge = try V2KBridge(configuration: configuration, readiness: readiness, logger: testLogger)
+            let running = Task { try await bridge.run() }
+            try await eventually("the bridge to subscribe") { readiness.waiting.contains("mqtt") ? nil : true }
+            try kafka.setAvailable(false)
+            try await DevicePublishers(port: port, tenant: "fatal", devices: 1, messagesPerDevice: 20).run(timeout: .seconds(20))
+            try await eventually("20 messages in flight") { bridge.delivery.ledger.count == 20 ? true : nil }
+            bridge.delivery.reportFatal(KafkaError(code: .fatal, message: "injected by the test", isFatal: true))
+            try kafka.setAvailable(true)
+            await #expect(throws: V2KBridgeError.self) { try await running.value }
+            #expect(bridge.acknowledgedCount == 0)
+        }
+    }
+
     // MARK: No loss
 
     /// 20 000 QoS 1 messages from 20 devices while Kafka goes away for 5 s and comes back.
@@ -158,18 +207,20 @@ import Testing
                     try await Task.sleep(for: .milliseconds(100))
                 }
                 replicas[0].signal(SIGKILL)
-                return last
+                let other = await scrapeMetrics(port: httpPorts[1]).map { metricValue("v2k_messages_produced_total", in: $0) } ?? 0
+                return (last, other)
             }
             try await publishers.run(timeout: .seconds(60))
-            let producedByKilled = try await killer.value
+            let (producedByKilled, survivorAtKill) = try await killer.value
             let count = try await waitForDistinctIDs(20000, bootstrap: kafka.bootstrapServers, topic: topic, timeout: .seconds(40))
             if count.distinct < 20000 {
                 print("survivor metrics:\n\(await scrapeMetrics(port: httpPorts[1]) ?? "none")\nsurvivor log:\n\(replicas[1].log.suffix(3000))")
             }
             let survivor = await scrapeMetrics(port: httpPorts[1]).map { metricValue("v2k_messages_produced_total", in: $0) } ?? 0
-            print("no loss, replica killed: sent 20000, in Kafka \(count); replica 0 produced >= \(Int(producedByKilled)) before SIGKILL, replica 1 produced \(Int(survivor))")
+            print("no loss, replica killed: sent 20000, in Kafka \(count); replica 0 produced >= \(Int(producedByKilled)) before SIGKILL (replica 1 then: \(Int(survivorAtKill))), replica 1 produced \(Int(survivor)) in all")
             #expect(count.distinct == 20000)
             #expect(producedByKilled >= 2000)
+            #expect(survivorAtKill >= 2000)
             #expect(survivor >= 2000)
             // The survivor stops gracefully on SIGTERM.
             replicas[1].signal(SIGTERM)

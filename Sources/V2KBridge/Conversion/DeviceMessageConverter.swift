@@ -58,7 +58,8 @@ public struct DeviceMessageConverter {
         clock: () -> Int64
     ) -> Result<Converted, Invalid> {
         let attrsTopic: AttrsTopic
-        switch AttrsTopic.parse(topic) {
+        // Kafka topic names are at most 249 characters: `<tenant>.<suffix>` must fit.
+        switch AttrsTopic.parse(topic, maximumTenantLength: 248 - topicSuffix.utf8.count) {
         case .success(let parsed): attrsTopic = parsed
         case .failure(let failure): return .failure(.topic(failure))
         }

@@ -86,6 +86,14 @@ final class DeliveryLedger: Sendable {
         }
     }
 
+    /// The entry of `token` while it may still be produced (not draining, not halted).
+    func entryToProduce(_ token: UInt64) -> PendingDelivery? {
+        state.withLockedValue { state in
+            guard !state.draining, !state.halted else { return nil }
+            return state.pending[token]
+        }
+    }
+
     /// Nothing is acknowledged from now on (a fatal producer error).
     func halt() {
         state.withLockedValue { $0.halted = true }

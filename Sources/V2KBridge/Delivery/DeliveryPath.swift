@@ -123,7 +123,10 @@ final class DeliveryPath: Sendable {
             _ = ledger.remove(token)
             return
         }
-        guard let delivery = ledger.retry(token) else { return }
+        guard let delivery = ledger.entryToProduce(token) else {
+            _ = ledger.remove(token)
+            return
+        }
         var converter = DeviceMessageConverter(topicSuffix: topicSuffix)
         switch produce(delivery, token: token, producer: producer, converter: &converter) {
         case .produced:

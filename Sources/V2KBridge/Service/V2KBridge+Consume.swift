@@ -33,8 +33,14 @@ extension V2KBridge {
             case .failed(let error) where error.isFatal:
                 delivery.reportFatal(error)
                 return
+            case .failed(let error) where !error.isRetriable:
+                // Kafka will never take this one (e.g. too large): like an invalid message.
+                logger.error("Kafka refused a message", metadata: ["topic": "\(message.topic)", "error": "\(error)"])
+                delivery.metrics.invalid("kafka_rejected").increment()
+                deadLetterOrAcknowledge(message)
+                return
             case .failed(let error):
-                logger.error("Kafka refused to enqueue a message", metadata: ["topic": "\(message.topic)", "error": "\(error)"])
+                logger.warning("Kafka cannot take a message yet", metadata: ["topic": "\(message.topic)", "error": "\(error)"])
                 guard !Task.isCancelled else { return }
                 try? await Task.sleep(for: .milliseconds(100))
             case .invalid(let invalid):
@@ -86,6 +92,10 @@ extension V2KBridge {
         logger.warning("invalid message", metadata: [
             "topic": "\(message.topic)", "reason": "\(invalid)", "bytes": "\(message.payload.readableBytes)",
         ])
+        deadLetterOrAcknowledge(message)
+    }
+
+    private func deadLetterOrAcknowledge(_ message: MQTTInboundMessage) {
         guard let deadLetterTopic = configuration.deadLetterTopic else {
             message.acknowledge()
             delivery.metrics.acknowledged.increment()

@@ -72,11 +72,16 @@ public final class V2KBridge: Service, Sendable {
             cleanSession: false,
             keepAlive: .seconds(Int64(configuration.keepAliveSeconds)),
             username: configuration.username,
-            // Our window, not the client's buffer, decides how much is taken: let the client
-            // buffer a window's worth so that the socket keeps flowing while we produce.
-            inboundBuffer: (low: max(configuration.maxInflight / 4, 1), high: max(configuration.maxInflight, 2)),
+            // Read-ahead of a quarter of the window (at most 512): our window decides how much
+            // is taken, and what waits here is unacknowledged too; enough keeps the socket flowing.
+            inboundBuffer: Self.readAhead(maxInflight: configuration.maxInflight),
             eventLoopGroup: eventLoop
         )
+    }
+
+    static func readAhead(maxInflight: Int) -> (low: Int, high: Int) {
+        let high = max(min(maxInflight / 4, 512), 2)
+        return (low: high / 4, high: high)
     }
 
     public func run() async throws {
@@ -134,7 +139,20 @@ public final class V2KBridge: Service, Sendable {
                 try await Task.sleep(for: .nanoseconds(delay.nanoseconds))
             }
         }
-        let granted = try await client.subscribe(to: configuration.subscriptionTopic, qos: configuration.subscriptionQoS)
+        // A connection lost before SUBACK is no reason to stop: the client reconnects, ask again.
+        var granted: SubAckReturnCode
+        attempt = 0
+        while true {
+            do {
+                granted = try await client.subscribe(to: configuration.subscriptionTopic, qos: configuration.subscriptionQoS)
+                break
+            } catch let error as MQTTClientError {
+                let delay = client.configuration.reconnect.delay(attempt: attempt)
+                logger.warning("MQTT subscription failed, retrying", metadata: ["error": "\(error)", "delay": "\(delay)"])
+                attempt += 1
+                try await Task.sleep(for: .nanoseconds(delay.nanoseconds))
+            }
+        }
         guard case .granted(let qos) = granted else {
             throw V2KBridgeError.subscriptionRefused(configuration.subscriptionTopic)
         }

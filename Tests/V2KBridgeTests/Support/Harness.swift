@@ -14,6 +14,7 @@ let testLogger: Logger = {
 }()
 
 /// Runs an in-process bridge in a `ServiceGroup` while `body` runs, then shuts it down gracefully.
+@discardableResult
 func withBridge<T>(
     _ configuration: V2KConfiguration,
     readiness: ReadinessState = ReadinessState(waitingFor: V2KBridge.readinessParts),

@@ -140,6 +140,7 @@ struct TimedOut: Error, CustomStringConvertible {
 }
 
 /// Polls `check` every 50 ms until it returns a value, or throws `TimedOut` after `timeout`.
+@discardableResult
 func eventually<Value>(_ what: String, timeout: Duration = .seconds(15), every: Duration = .milliseconds(50), _ check: () async throws -> Value?) async throws -> Value {
     let deadline = ContinuousClock.now + timeout
     while true {
