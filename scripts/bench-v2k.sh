@@ -63,14 +63,11 @@ declare -A CPU_BEFORE
 for name in KAFKA BROKER BRIDGE; do pid_var="${name}_PID"; CPU_BEFORE[$name]=$(cpu_ticks "${!pid_var}"); done
 
 echo "v2k bench: $MESSAGES QoS 1 messages from $DEVICES devices, window $WINDOW, $PARTITIONS partitions" >&2
-<<<<<<< HEAD
-=======
 if [ -n "${V2K_BENCH_PERF:-}" ]; then
   perf record -F 499 -g -p "$BRIDGE_PID" -o "$V2K_BENCH_PERF" >/dev/null 2>&1 &
   PERF_PID=$!; PIDS+=($PERF_PID)
   sleep 0.5
 fi
->>>>>>> v2k
 START=$(date +%s.%N)
 "$BIN/v2k-bench-publish" --port "$MQTT_PORT" --devices "$DEVICES" --messages "$PER_DEVICE" --window "$DEVICE_WINDOW" \
   --tenant bench >"$WORK/publish.json" &
@@ -84,10 +81,7 @@ while :; do
 done
 END=$(date +%s.%N)
 wait "$PUBLISH_PID"
-<<<<<<< HEAD
-=======
 if [ -n "${PERF_PID:-}" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null || true; fi
->>>>>>> v2k
 SECONDS_TAKEN=$(python3 -c "print(f'{$END - $START:.3f}')")
 RATE=$(python3 -c "print(int($MESSAGES / ($END - $START)))")
 IN_KAFKA=$(kcat -b "$BOOTSTRAP" -C -t bench.device-data -o beginning -e -q -f 'x\n' | wc -l)
