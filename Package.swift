@@ -38,6 +38,9 @@ let coreTargets: [Target] = [
     ),
 ]
 
+// MARK: Test support shared by test targets (child processes, kcat).
+let testSupportTargets: [Target] = [.target(name: "TestSupport", path: "Sources/TestSupport")]
+
 // MARK: Service runtime: configuration from the environment, logging, metrics, ops endpoint.
 let runtimeProducts: [Product] = [.library(name: "ServiceRuntime", targets: ["ServiceRuntime"])]
 let runtimeTargets: [Target] = [
@@ -85,7 +88,7 @@ let kafkaTargets: [Target] = [
     .testTarget(
         name: "KafkaTests",
         dependencies: [
-            "Kafka", logging,
+            "Kafka", "TestSupport", logging,
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]
@@ -175,7 +178,7 @@ let bridgeTargets: [Target] = [
     .testTarget(
         name: "V2KBridgeTests",
         dependencies: nio + [
-            "V2KBridge", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "ServiceRuntime", "X509", logging, nioSSL,
+            "V2KBridge", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "ServiceRuntime", "X509", "TestSupport", logging, nioSSL,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]
@@ -231,6 +234,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
-    targets: systemLibraryTargets + coreTargets + runtimeTargets + kafkaTargets + pkiTargets
+    targets: systemLibraryTargets + testSupportTargets + coreTargets + runtimeTargets + kafkaTargets + pkiTargets
         + brokerTargets + bridgeTargets + loadtestTargets
 )

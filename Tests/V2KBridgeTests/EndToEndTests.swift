@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Kafka
 import MQTTAuthorization
@@ -53,7 +54,7 @@ import Testing
                 ])
                 #expect(output.status == 0, "mosquitto_pub: \(output.standardError)")
                 let records = try await eventually("the record in Kafka", timeout: .seconds(20), every: .milliseconds(300)) {
-                    let lines = try await Kcat.consume(bootstrap: kafka.bootstrapServers, topic: "admin.device-data")
+                    let lines = try await Kcat.consume(bootstrap: kafka.bootstrapServers, topic: "admin.device-data", format: "%k\t%s\n")
                     return lines.isEmpty ? nil : lines
                 }
                 #expect(records == ["admin:dev1\t" + #"{"metadata":{"deviceid":"dev1","tenant":"admin","timestamp":5},"attrs":{"tls":true,"timestamp":5}}"#])
@@ -72,7 +73,7 @@ import Testing
                 try await mosquittoPublish(port: port, identity: "admin:d1", topic: "admin:d1/attrs", message: "[1,2]")
                 try await mosquittoPublish(port: port, identity: "admin:d1", topic: "admin/attrs", message: #"{"a":1}"#)
                 let lines = try await eventually("3 dead letters", timeout: .seconds(20), every: .milliseconds(300)) {
-                    let lines = try await Kcat.consume(bootstrap: kafka.bootstrapServers, topic: "v2k-dead-letters")
+                    let lines = try await Kcat.consume(bootstrap: kafka.bootstrapServers, topic: "v2k-dead-letters", format: "%k\t%s\n")
                     return lines.count >= 3 ? lines : nil
                 }
                 #expect(Set(lines) == ["admin:d1/attrs\terror format", "admin:d1/attrs\t[1,2]", "admin/attrs\t{\"a\":1}"])
