@@ -92,6 +92,7 @@ public struct DeviceRun: Sendable {
         let plan = DevicePlan(
             format: format, qos: c.qos, interval: c.publishInterval.timeAmount, jitter: c.jitter.timeAmount,
             messagesPerDevice: c.messagesPerDevice, publishUntil: .now() + (connectPhase + c.duration).timeAmount,
+            steadyFrom: .now() + connectPhase.timeAmount,
             keepAlive: c.keepAlive, sendsUsername: tls == nil
         )
         let phaseStart = ContinuousClock.now
@@ -194,7 +195,8 @@ public struct DeviceRun: Sendable {
         let unacknowledged = c.qos == .atMostOnce ? 0 : s.sent - s.acknowledged
         let publish = RunSummary.Publish(
             qos: Int(c.qos.rawValue), sent: s.sent, acknowledged: s.acknowledged, unacknowledged: unacknowledged,
-            skippedTicks: s.skippedTicks, perSecond: publishSeconds > 0 ? Double(s.sent) / publishSeconds : 0, ackLatency: .init(s.ackLatency)
+            skippedTicks: s.skippedTicks, perSecond: publishSeconds > 0 ? Double(s.sent) / publishSeconds : 0, ackLatency: .init(s.ackLatency),
+            steadyAckLatency: .init(s.steadyAckLatency)
         )
         let kafka = tracker.map { tracker in
             let k = tracker.snapshot()

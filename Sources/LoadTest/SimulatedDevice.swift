@@ -10,6 +10,9 @@ public struct DevicePlan: Sendable {
     public var messagesPerDevice: Int?
     /// Devices stop publishing here (the end of the steady phase).
     public var publishUntil: NIODeadline
+    /// The steady phase starts when every connection has been attempted; acknowledgements from
+    /// then on are also recorded apart, free of the connect ramp's TLS handshakes.
+    public var steadyFrom: NIODeadline
     public var keepAlive: UInt16
     /// Plain MQTT: the identity goes in the CONNECT user name.
     public var sendsUsername: Bool
@@ -107,7 +110,10 @@ final class SimulatedDevice: ChannelInboundHandler {
         case .puback(let id), .pubcomp(let id):
             if let entry = self.inflight.removeValue(forKey: id) {
                 self.stats.totals.acknowledged += 1
-                _ = self.stats.totals.ackLatency.record(LoopStats.micros(since: entry.sent))
+                let now = NIODeadline.now()
+                let latency = LoopStats.micros(since: entry.sent, now: now.uptimeNanoseconds)
+                _ = self.stats.totals.ackLatency.record(latency)
+                if now >= self.plan.steadyFrom { _ = self.stats.totals.steadyAckLatency.record(latency) }
                 if self.stats.tracksAcknowledgedKeys { self.stats.acknowledgedKeys.append(entry.key) }
             }
         case .pubrec(let id):
