@@ -45,6 +45,7 @@ final class SimulatedDevice: ChannelInboundHandler {
     private var nextTick = NIODeadline.now()
     private var tick: Scheduled<Void>?
     private var connectTimeout: Scheduled<Void>?
+    private var keepAlive: Scheduled<Void>?
 
     var inflightCount: Int { self.inflight.count }
 
@@ -74,6 +75,7 @@ final class SimulatedDevice: ChannelInboundHandler {
         self.stats.openDevices[ObjectIdentifier(self)] = nil
         self.tick?.cancel()
         self.connectTimeout?.cancel()
+        self.keepAlive?.cancel()
         if !self.isConnected {
             self.stats.totals.connectFailures += 1
         } else if !self.isClosing {
@@ -102,6 +104,7 @@ final class SimulatedDevice: ChannelInboundHandler {
             _ = self.stats.totals.connectLatency.record(LoopStats.micros(since: self.connectStart))
             let subscribe = SubscribePacket(packetID: 1, subscriptions: [.init(filter: "\(self.identity)/config", qos: .atLeastOnce)])
             context.writeAndFlush(Self.wrapOutboundOut(.subscribe(subscribe)), promise: nil)
+            self.startKeepAlive(context: context)
             self.startPublishing(context: context)
         case .suback(let suback):
             if suback.returnCodes.allSatisfy({ $0 != .failure }) { self.stats.totals.subscribed += 1 }
@@ -138,6 +141,17 @@ final class SimulatedDevice: ChannelInboundHandler {
         self.isClosing = true
         context.writeAndFlush(Self.wrapOutboundOut(.disconnect)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
+        }
+    }
+
+    /// A PINGREQ every keepalive interval, so that slow publishers, and devices that wait out
+    /// the grace period, are not closed by the broker's keepalive check.
+    private func startKeepAlive(context: ChannelHandlerContext) {
+        guard self.plan.keepAlive > 0 else { return }
+        self.keepAlive = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(self.plan.keepAlive))) {
+            guard let context = self.context else { return }
+            context.writeAndFlush(Self.wrapOutboundOut(.pingreq), promise: nil)
+            self.startKeepAlive(context: context)
         }
     }
 
