@@ -8,7 +8,8 @@
 #   scripts/loadtest-scale.sh --kafka-brokers HOST:PORT   # extra arguments go to `loadtest run`
 #
 # Other knobs: SCALE_RAMP_UP (s, default 40), SCALE_OUT (default /tmp/loadtest-scale: summary.json,
-# broker-metrics.txt, logs), SCALE_KEEP=1 keeps the certificates for the next run.
+# broker-metrics.txt, broker-timeline.txt, logs), SCALE_KEEP=1 keeps the certificates for the next run.
+# Add --progress true to see the live line when the output is not a terminal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -71,6 +72,16 @@ env "${BROKER_TLS[@]}" BROKER_BIND=127.0.0.1 BROKER_MQTT_PORT=0 BROKER_MQTTS_POR
 BROKER_PID=$!
 PIDS+=("$BROKER_PID")
 wait_for_port "$mqtts_port"
+
+# The broker's own count of publishes in and PUBACKs out, every 5 s: tells a slow broker from a
+# slow load generator when PUBACK latencies grow.
+(
+  while kill -0 "$BROKER_PID" 2>/dev/null; do
+    echo "$(date +%T) $(curl -sf "http://127.0.0.1:$http_port/metrics" | grep -E '^broker_(packets_sent_total\{type="puback"\}|connects_total)' | tr '\n' ' ')"
+    sleep 5
+  done
+) >"$OUT/broker-timeline.txt" 2>/dev/null &
+PIDS+=($!)
 
 echo "loadtest: $DEVICES devices, mutual TLS, ramp-up $RAMP_UP s, 1 msg/s each for $DURATION s" >&2
 status=0

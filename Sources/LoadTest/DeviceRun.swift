@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -11,6 +12,7 @@ public struct DeviceRun: Sendable {
     let logger: Logger
     /// Where the progress line goes (stdout in the executable).
     let progressOutput: @Sendable (String) -> Void
+    private let stopRequested = NIOLockedValueBox(false)
 
     public init(configuration: RunConfiguration, logger: Logger, progressOutput: @escaping @Sendable (String) -> Void = { text in
         FileHandle.standardOutput.write(Data(text.utf8))
@@ -19,6 +21,14 @@ public struct DeviceRun: Sendable {
         self.logger = logger
         self.progressOutput = progressOutput
     }
+
+    /// Ends the connect and publish phases early (SIGINT/SIGTERM); draining, the grace period
+    /// and the summary still happen.
+    public func requestStop() {
+        self.stopRequested.withLockedValue { $0 = true }
+    }
+
+    private var isStopRequested: Bool { self.stopRequested.withLockedValue { $0 } }
 
     public var deviceIDs: [String] { (0..<configuration.devices).map { "\(configuration.devicePrefix)\($0)" } }
 
@@ -92,6 +102,7 @@ public struct DeviceRun: Sendable {
         let plan = DevicePlan(
             format: format, qos: c.qos, interval: c.publishInterval.timeAmount, jitter: c.jitter.timeAmount,
             messagesPerDevice: c.messagesPerDevice, publishUntil: .now() + (connectPhase + c.duration).timeAmount,
+            steadyFrom: .now() + connectPhase.timeAmount,
             keepAlive: c.keepAlive, sendsUsername: tls == nil
         )
         let phaseStart = ContinuousClock.now
@@ -107,7 +118,7 @@ public struct DeviceRun: Sendable {
         defer { configEvents?.cancel() }
 
         // Connect phase, paced.
-        for (index, id) in ids.enumerated() {
+        for (index, id) in ids.enumerated() where !self.isStopRequested {
             let due = phaseStart + .seconds(Double(index) / c.connectRate)
             if due > ContinuousClock.now { try await Task.sleep(until: due) }
             let context = try tls?.context(for: id)
@@ -115,7 +126,7 @@ public struct DeviceRun: Sendable {
         }
 
         // Steady phase: until the end, or until every device has sent its messages.
-        while ContinuousClock.now < publishEnd {
+        while ContinuousClock.now < publishEnd, !self.isStopRequested {
             try await Task.sleep(for: .milliseconds(200))
             let now = try await runner.snapshot()
             if let messages = c.messagesPerDevice, now.connected + now.connectFailures >= c.devices,
@@ -194,7 +205,8 @@ public struct DeviceRun: Sendable {
         let unacknowledged = c.qos == .atMostOnce ? 0 : s.sent - s.acknowledged
         let publish = RunSummary.Publish(
             qos: Int(c.qos.rawValue), sent: s.sent, acknowledged: s.acknowledged, unacknowledged: unacknowledged,
-            skippedTicks: s.skippedTicks, perSecond: publishSeconds > 0 ? Double(s.sent) / publishSeconds : 0, ackLatency: .init(s.ackLatency)
+            skippedTicks: s.skippedTicks, perSecond: publishSeconds > 0 ? Double(s.sent) / publishSeconds : 0, ackLatency: .init(s.ackLatency),
+            steadyAckLatency: .init(s.steadyAckLatency)
         )
         let kafka = tracker.map { tracker in
             let k = tracker.snapshot()

@@ -44,6 +44,8 @@ public struct LoadSnapshot: Sendable {
     public var connectLatency = LoadSnapshot.histogram()
     public var ackLatency = LoadSnapshot.histogram()
     public var endToEndLatency = LoadSnapshot.histogram()
+    /// PUBACK latency after the connect phase.
+    public var steadyAckLatency = LoadSnapshot.histogram()
     /// Configure event produced to Kafka -> config message at the device.
     public var configLatency = LoadSnapshot.histogram()
 
@@ -69,6 +71,7 @@ public struct LoadSnapshot: Sendable {
         self.connectLatency.add(other.connectLatency)
         self.ackLatency.add(other.ackLatency)
         self.endToEndLatency.add(other.endToEndLatency)
+        self.steadyAckLatency.add(other.steadyAckLatency)
         self.configLatency.add(other.configLatency)
     }
 }

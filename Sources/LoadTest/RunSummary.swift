@@ -41,6 +41,8 @@ public struct RunSummary: Sendable, Encodable {
         public var skippedTicks: Int
         public var perSecond: Double
         public var ackLatency: Latency
+        /// After the connect phase (no TLS handshakes competing for the CPU).
+        public var steadyAckLatency: Latency
     }
 
     public struct Kafka: Sendable, Codable {

@@ -10,6 +10,9 @@ public struct DevicePlan: Sendable {
     public var messagesPerDevice: Int?
     /// Devices stop publishing here (the end of the steady phase).
     public var publishUntil: NIODeadline
+    /// The steady phase starts when every connection has been attempted; acknowledgements from
+    /// then on are also recorded apart, free of the connect ramp's TLS handshakes.
+    public var steadyFrom: NIODeadline
     public var keepAlive: UInt16
     /// Plain MQTT: the identity goes in the CONNECT user name.
     public var sendsUsername: Bool
@@ -42,6 +45,7 @@ final class SimulatedDevice: ChannelInboundHandler {
     private var nextTick = NIODeadline.now()
     private var tick: Scheduled<Void>?
     private var connectTimeout: Scheduled<Void>?
+    private var keepAlive: Scheduled<Void>?
 
     var inflightCount: Int { self.inflight.count }
 
@@ -71,6 +75,7 @@ final class SimulatedDevice: ChannelInboundHandler {
         self.stats.openDevices[ObjectIdentifier(self)] = nil
         self.tick?.cancel()
         self.connectTimeout?.cancel()
+        self.keepAlive?.cancel()
         if !self.isConnected {
             self.stats.totals.connectFailures += 1
         } else if !self.isClosing {
@@ -99,6 +104,7 @@ final class SimulatedDevice: ChannelInboundHandler {
             _ = self.stats.totals.connectLatency.record(LoopStats.micros(since: self.connectStart))
             let subscribe = SubscribePacket(packetID: 1, subscriptions: [.init(filter: "\(self.identity)/config", qos: .atLeastOnce)])
             context.writeAndFlush(Self.wrapOutboundOut(.subscribe(subscribe)), promise: nil)
+            self.startKeepAlive(context: context)
             self.startPublishing(context: context)
         case .suback(let suback):
             if suback.returnCodes.allSatisfy({ $0 != .failure }) { self.stats.totals.subscribed += 1 }
@@ -107,7 +113,10 @@ final class SimulatedDevice: ChannelInboundHandler {
         case .puback(let id), .pubcomp(let id):
             if let entry = self.inflight.removeValue(forKey: id) {
                 self.stats.totals.acknowledged += 1
-                _ = self.stats.totals.ackLatency.record(LoopStats.micros(since: entry.sent))
+                let now = NIODeadline.now()
+                let latency = LoopStats.micros(since: entry.sent, now: now.uptimeNanoseconds)
+                _ = self.stats.totals.ackLatency.record(latency)
+                if now >= self.plan.steadyFrom { _ = self.stats.totals.steadyAckLatency.record(latency) }
                 if self.stats.tracksAcknowledgedKeys { self.stats.acknowledgedKeys.append(entry.key) }
             }
         case .pubrec(let id):
@@ -132,6 +141,17 @@ final class SimulatedDevice: ChannelInboundHandler {
         self.isClosing = true
         context.writeAndFlush(Self.wrapOutboundOut(.disconnect)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
+        }
+    }
+
+    /// A PINGREQ every keepalive interval, so that slow publishers, and devices that wait out
+    /// the grace period, are not closed by the broker's keepalive check.
+    private func startKeepAlive(context: ChannelHandlerContext) {
+        guard self.plan.keepAlive > 0 else { return }
+        self.keepAlive = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(self.plan.keepAlive))) {
+            guard let context = self.context else { return }
+            context.writeAndFlush(Self.wrapOutboundOut(.pingreq), promise: nil)
+            self.startKeepAlive(context: context)
         }
     }
 

@@ -13,6 +13,7 @@ extension RunSummary {
         row("connect latency", latency(connect.latency))
         row("publishes (QoS \(publish.qos))", "\(publish.sent) sent, \(publish.acknowledged) acknowledged, \(publish.unacknowledged) unacknowledged, \(publish.skippedTicks) skipped (\(String(format: "%.0f", publish.perSecond))/s)")
         row("PUBACK latency", latency(publish.ackLatency))
+        row("  after connect phase", latency(publish.steadyAckLatency))
         if let kafka {
             row("Kafka \(kafka.topic)", "\(kafka.matched)/\(kafka.expected) matched, \(kafka.lost) lost, \(kafka.duplicates) duplicates, \(kafka.wrongKeys) wrong keys")
             row("device -> Kafka latency", latency(kafka.latency))

@@ -68,9 +68,12 @@ struct Run: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let logger = Logger(label: "loadtest")
+        let deviceRun = DeviceRun(configuration: configuration, logger: logger)
+        let signals = Self.stopOnSignals(deviceRun)
+        defer { signals.forEach { $0.cancel() } }
         let summary: RunSummary
         do {
-            summary = try await DeviceRun(configuration: configuration, logger: logger).run()
+            summary = try await deviceRun.run()
         } catch {
             FileHandle.standardError.write(Data("loadtest: run aborted: \(error)\n".utf8))
             throw ExitCode(3)
@@ -80,5 +83,20 @@ struct Run: AsyncParsableCommand {
             try summary.json().write(to: URL(fileURLWithPath: path))
         }
         if !summary.passed { throw ExitCode(1) }
+    }
+
+    /// The first SIGINT or SIGTERM ends the run early with its summary; a second one kills.
+    private static func stopOnSignals(_ run: DeviceRun) -> [any DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                FileHandle.standardError.write(Data("\nloadtest: stopping (again to abort)\n".utf8))
+                run.requestStop()
+                signal(number, SIG_DFL)
+            }
+            source.resume()
+            return source
+        }
     }
 }

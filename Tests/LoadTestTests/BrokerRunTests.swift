@@ -22,6 +22,21 @@ import Testing
         }
     }
 
+    @Test func slowPublishersStayConnectedThroughKeepalive() async throws {
+        try await InProcessBroker.with { broker in
+            var configuration = shortRun(port: broker.port, devices: 5)
+            configuration.messagesPerDevice = nil
+            configuration.keepAlive = 1
+            configuration.publishInterval = .seconds(5)
+            configuration.jitter = .zero
+            configuration.duration = .seconds(3)
+            let summary = try await DeviceRun(configuration: configuration, logger: quietLogger).run()
+            // The broker closes a connection silent for 1.5 keepalives; pings keep these open.
+            #expect(summary.connect.succeeded == 5 && summary.connect.closedUnexpectedly == 0)
+            #expect(summary.passed, "\(summary.failures)")
+        }
+    }
+
     @Test func mutualTLSRunWithDojotAuthorizationIsCountedByTheBroker() async throws {
         let directory = try makeCertificates(devices: 10)
         defer { try? FileManager.default.removeItem(atPath: directory) }
