@@ -1,6 +1,11 @@
 import MQTTCore
+import NIOCore
 
 /// Outgoing QoS 1/2 messages awaiting acknowledgement, in send order (for retransmission).
+///
+/// Windows can be thousands of messages (a v2k-bridge's), and their acknowledgements arrive out
+/// of order (Kafka confirms partition by partition), so every step is O(1): an id -> sequence map
+/// finds an entry, an acknowledged entry becomes a hole, and holes are dropped from the front.
 struct InflightWindow {
     enum Stage { case awaitingPubAck, awaitingPubRec, awaitingPubComp }
 
@@ -10,36 +15,50 @@ struct InflightWindow {
         var stage: Stage
     }
 
-    private(set) var entries: [Entry] = []
+    /// In send order; nil where an entry was acknowledged.
+    private var slots = CircularBuffer<Entry?>(initialCapacity: 1)
+    /// Sequence number of `slots.first`.
+    private var frontSequence = 0
+    /// Packet id -> sequence number of its entry.
+    private var sequences: [UInt16: Int] = [:]
     private var nextPacketID: UInt16 = 1
 
-    var count: Int { self.entries.count }
+    var count: Int { self.sequences.count }
+
+    /// The entries in flight, in send order (for retransmission after a reconnect).
+    var entries: [Entry] { self.slots.compactMap { $0 } }
 
     /// Adds a message under a fresh packet id, never one still in flight.
     mutating func add(_ message: OutboundMessage) -> UInt16 {
         var id = self.nextPacketID
-        while self.entries.contains(where: { $0.packetID == id }) { id = id == .max ? 1 : id + 1 }
+        while self.sequences[id] != nil { id = id == .max ? 1 : id + 1 }
         self.nextPacketID = id == .max ? 1 : id + 1
-        self.entries.append(Entry(packetID: id, message: message, stage: message.qos == .exactlyOnce ? .awaitingPubRec : .awaitingPubAck))
+        self.sequences[id] = self.frontSequence + self.slots.count
+        self.slots.append(Entry(packetID: id, message: message, stage: message.qos == .exactlyOnce ? .awaitingPubRec : .awaitingPubAck))
         return id
     }
 
-    /// Acknowledgements almost always arrive in order, so the search starts at the front.
-    private func index(of id: UInt16, in stage: Stage) -> Int? {
-        self.entries.firstIndex { $0.packetID == id && $0.stage == stage }
+    private func slotIndex(of id: UInt16) -> CircularBuffer<Entry?>.Index? {
+        guard let sequence = self.sequences[id] else { return nil }
+        return self.slots.index(self.slots.startIndex, offsetBy: sequence - self.frontSequence)
     }
 
     mutating func acknowledge(_ id: UInt16, stage: Stage) -> Entry? {
-        guard let index = self.index(of: id, in: stage) else { return nil }
-        return self.entries.remove(at: index)
+        guard let index = self.slotIndex(of: id), let entry = self.slots[index], entry.stage == stage else { return nil }
+        self.slots[index] = nil
+        self.sequences[id] = nil
+        while let first = self.slots.first, first == nil {
+            self.slots.removeFirst()
+            self.frontSequence += 1
+        }
+        return entry
     }
 
     /// PUBREC moves a QoS 2 message to its second stage.
+    /// - Returns: whether the id is in flight (in either stage).
     mutating func received(_ id: UInt16) -> Bool {
-        guard let index = self.index(of: id, in: .awaitingPubRec) else {
-            return self.entries.contains { $0.packetID == id && $0.stage == .awaitingPubComp }
-        }
-        self.entries[index].stage = .awaitingPubComp
+        guard let index = self.slotIndex(of: id), let entry = self.slots[index] else { return false }
+        if entry.stage == .awaitingPubRec { self.slots[index]?.stage = .awaitingPubComp }
         return true
     }
 
@@ -47,16 +66,28 @@ struct InflightWindow {
     /// when this session goes away); QoS 2 messages already past PUBREC stay, their delivery is done.
     mutating func removeShared() -> [OutboundMessage] {
         var taken: [OutboundMessage] = []
-        self.entries.removeAll { entry in
-            guard entry.message.sharedGroup != nil, entry.stage != .awaitingPubComp else { return false }
+        let remaining = self.entries.filter { entry in
+            guard entry.message.sharedGroup != nil, entry.stage != .awaitingPubComp else { return true }
             taken.append(entry.message)
-            return true
+            return false
         }
+        self.rebuild(remaining)
         return taken
     }
 
     mutating func removeAll() -> [OutboundMessage] {
-        defer { self.entries.removeAll() }
-        return self.entries.map(\.message)
+        let messages = self.entries.map(\.message)
+        self.rebuild([])
+        return messages
+    }
+
+    private mutating func rebuild(_ entries: [Entry]) {
+        self.slots = CircularBuffer(initialCapacity: max(entries.count, 1))
+        self.sequences = [:]
+        self.frontSequence = 0
+        for entry in entries {
+            self.sequences[entry.packetID] = self.slots.count
+            self.slots.append(entry)
+        }
     }
 }
