@@ -15,8 +15,14 @@ struct InflightWindow {
         var stage: Stage
     }
 
-    /// In send order; nil where an entry was acknowledged.
-    private var slots = CircularBuffer<Entry?>(initialCapacity: 1)
+    /// In send order; nil where an entry was acknowledged. Created on first use: most sessions
+    /// (idle devices) never have anything in flight, and an empty ring still costs memory.
+    private var storage: CircularBuffer<Entry?>?
+    /// Only called once `add` has created the storage (every lookup checks `sequences` first).
+    private var slots: CircularBuffer<Entry?> {
+        get { self.storage! }
+        _modify { yield &self.storage! }
+    }
     /// Sequence number of `slots.first`.
     private var frontSequence = 0
     /// Packet id -> sequence number of its entry.
@@ -26,13 +32,14 @@ struct InflightWindow {
     var count: Int { self.sequences.count }
 
     /// The entries in flight, in send order (for retransmission after a reconnect).
-    var entries: [Entry] { self.slots.compactMap { $0 } }
+    var entries: [Entry] { self.storage?.compactMap { $0 } ?? [] }
 
     /// Adds a message under a fresh packet id, never one still in flight.
     mutating func add(_ message: OutboundMessage) -> UInt16 {
         var id = self.nextPacketID
         while self.sequences[id] != nil { id = id == .max ? 1 : id + 1 }
         self.nextPacketID = id == .max ? 1 : id + 1
+        if self.storage == nil { self.storage = CircularBuffer(initialCapacity: 16) }
         self.sequences[id] = self.frontSequence + self.slots.count
         self.slots.append(Entry(packetID: id, message: message, stage: message.qos == .exactlyOnce ? .awaitingPubRec : .awaitingPubAck))
         return id
@@ -82,12 +89,15 @@ struct InflightWindow {
     }
 
     private mutating func rebuild(_ entries: [Entry]) {
-        self.slots = CircularBuffer(initialCapacity: max(entries.count, 1))
+        self.storage = nil
         self.sequences = [:]
         self.frontSequence = 0
+        guard !entries.isEmpty else { return }
+        var slots = CircularBuffer<Entry?>(initialCapacity: entries.count)
         for entry in entries {
-            self.sequences[entry.packetID] = self.slots.count
-            self.slots.append(entry)
+            self.sequences[entry.packetID] = slots.count
+            slots.append(entry)
         }
+        self.storage = slots
     }
 }
