@@ -18,20 +18,31 @@ swift build -c "$CONFIG" >"$LOGS/build.log" 2>&1 || { tail -30 "$LOGS/build.log"
 BIN=$(swift build -c "$CONFIG" --show-bin-path)
 
 PIDS=()
+NAMES=()
+# In reverse order, one at a time: the bridges stop while the broker and Kafka are still there to
+# take their last acknowledgements and commits; each gets 20 s before SIGKILL.
 stop_all() {
   trap - INT TERM EXIT
   echo; echo "stopping..."
-  for ((i=${#PIDS[@]}-1; i>=0; i--)); do kill -TERM "${PIDS[$i]}" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for ((i=${#PIDS[@]}-1; i>=0; i--)); do
+    local pid=${PIDS[$i]}
+    kill -TERM "$pid" 2>/dev/null || continue
+    for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && { echo "${NAMES[$i]} did not stop in 20 s: killed"; kill -KILL "$pid" 2>/dev/null; }
+    wait "$pid" 2>/dev/null || true
+  done
   echo "stopped; logs in $LOGS"
 }
 trap 'stop_all; exit 0' INT TERM
 trap stop_all EXIT
 
+# Each service in its own session: Ctrl-C on the terminal reaches only this script, which
+# then stops the services in order (a signal to the whole group would stop them all at once).
 start() { # name, command... (environment set by the caller with env)
   local name=$1; shift
-  "$@" >"$LOGS/$name.log" 2>&1 &
+  setsid "$@" >"$LOGS/$name.log" 2>&1 &
   PIDS+=($!)
+  NAMES+=("$name")
 }
 
 wait_ready() { # name, url (the service started last)

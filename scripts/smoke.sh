@@ -11,7 +11,9 @@ mkdir -p "$RUN_DIR"
 
 setsid scripts/run.sh >"$LOG" 2>&1 &
 RUN_PID=$!
-cleanup() { kill -INT -- -"$RUN_PID" 2>/dev/null || true; }
+# SIGTERM, not SIGINT: a background job of a non-interactive shell starts with SIGINT ignored.
+# (On a terminal, Ctrl-C reaches `make run` itself, which stops the services the same way.)
+cleanup() { kill -TERM "$RUN_PID" 2>/dev/null || true; }
 trap cleanup EXIT
 
 for _ in $(seq 1 1800); do
@@ -53,11 +55,10 @@ received=$(cat "$RUN_DIR/config.out")
 [ "$received" = '{"target_temperature":23}' ] || { echo "Kafka -> device: FAILED (got $received)"; exit 1; }
 echo "Kafka -> device: ok"
 
-# Ctrl-C, as a user would; then nothing may be left running.
+# Stop it as Ctrl-C would; then nothing may be left running.
 trap - EXIT
-kill -INT -- -"$RUN_PID"
+kill -TERM "$RUN_PID"
 wait "$RUN_PID" 2>/dev/null || true
-sleep 1
 if pgrep -f "$BIN/(broker|v2k-bridge|k2v-bridge|dev-pki|pki-sidecar|kafka-mock)" >/dev/null; then
   echo "processes left behind:"; pgrep -af "$BIN/(broker|v2k-bridge|k2v-bridge|dev-pki|pki-sidecar|kafka-mock)"; exit 1
 fi

@@ -59,6 +59,10 @@ public struct K2VConfiguration: Sendable {
             "client.id": hostname,
             "auto.offset.reset": "earliest",
             "topic.metadata.refresh.interval.ms": "30000",
+            // A fetch waits at most this long for new records: a configure event should reach its
+            // device promptly even from a Kafka that holds fetches for the whole wait (500 ms by
+            // default), as the mock cluster does.
+            "fetch.wait.max.ms": "100",
         ]
     }
 

@@ -61,10 +61,12 @@ public final class KafkaConsumer: Sendable {
         try RDKafkaPartitions.storeOffset(client: core.client, topic: record.topic, partition: record.partition, offset: record.offset)
     }
 
-    /// Commits the stored offsets now and waits for the result (there is nothing to commit: no error).
-    public func commit() async throws(KafkaError) {
+    /// Commits the stored offsets now and waits for the result (there is nothing to commit: no
+    /// error), at most `timeout`: past it, throws a retriable `_TIMED_OUT` (Kafka unreachable);
+    /// the offsets stay stored and a later commit, or the final one at close, takes them.
+    public func commit(timeout: Duration = .seconds(10)) async throws(KafkaError) {
         let client = core.client
-        let error = await KafkaPollThread.runBlocking(name: "\(client.name) commit") { client.commitStoredOffsets() }
+        let error = await KafkaPollThread.runBlocking(name: "\(client.name) commit") { client.commitStoredOffsets(timeout: timeout) }
         if let error { throw error }
     }
 

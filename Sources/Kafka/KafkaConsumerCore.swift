@@ -56,18 +56,31 @@ final class KafkaConsumerCore: Sendable {
         }
     }
 
+    /// How long `close()` waits for the consumer to leave its group.
+    static let closeTimeout: Duration = .seconds(10)
+
     /// The poll thread's loop: applies the wanted flow, then serves one event at a time until the
     /// consumer has left its group.
     private func run(source: Sequence.Source) {
         var isPaused = false
         var isClosing = false
+        var closeDeadline = ContinuousClock.now
         while true {
             let flow = wanted.withLockedValue { $0 }
             if flow.closeRequested && !isClosing {
                 isClosing = true
+                closeDeadline = .now + Self.closeTimeout
                 guard startClosing() else { break }
             }
             if isClosing && client.isConsumerClosed { break }
+            if isClosing && ContinuousClock.now > closeDeadline {
+                // Kafka is unreachable: leaving the group (and the final commit) cannot finish.
+                // Give up rather than hang the process's shutdown; the group notices after its
+                // session timeout, and uncommitted records are read again (at least once).
+                logger.warning("Kafka consumer could not leave its group in time; closing without it", metadata: ["timeout": "\(Self.closeTimeout)"])
+                client.skipConsumerCloseOnDestroy.store(true, ordering: .releasing)
+                break
+            }
             if !isClosing && flow.isPaused != isPaused {
                 isPaused = flow.isPaused
                 if let error = RDKafkaPartitions.setAssignmentPaused(client: client, isPaused) {

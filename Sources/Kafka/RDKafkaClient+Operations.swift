@@ -14,11 +14,23 @@ extension RDKafkaClient {
         rd_kafka_purge(handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
     }
 
-    /// Commits the stored offsets and waits for the result; nothing to commit is no error.
-    /// Blocks: call it on a thread of its own.
-    func commitStoredOffsets() -> KafkaError? {
-        let code = rd_kafka_commit(handle, nil, 0)
-        return code == RD_KAFKA_RESP_ERR__NO_OFFSET ? nil : RDKafkaErrorCode.check(code)
+    /// Commits the stored offsets and waits at most `timeout` for the result; nothing to commit
+    /// is no error. The result comes through a queue of its own, because librdkafka's synchronous
+    /// commit waits forever while Kafka is unreachable. Blocks: call it on a thread of its own.
+    func commitStoredOffsets(timeout: Duration) -> KafkaError? {
+        guard let queue = rd_kafka_queue_new(handle) else { return RDKafkaErrorCode.check(RD_KAFKA_RESP_ERR__FAIL) }
+        defer { rd_kafka_queue_destroy(queue) }
+        let code = rd_kafka_commit_queue(handle, nil, queue, nil, nil)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            return code == RD_KAFKA_RESP_ERR__NO_OFFSET ? nil : RDKafkaErrorCode.check(code)
+        }
+        let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        guard let event = rd_kafka_queue_poll(queue, milliseconds) else {
+            return RDKafkaErrorCode.check(RD_KAFKA_RESP_ERR__TIMED_OUT)
+        }
+        defer { rd_kafka_event_destroy(event) }
+        let result = rd_kafka_event_error(event)
+        return result == RD_KAFKA_RESP_ERR__NO_OFFSET ? nil : RDKafkaErrorCode.check(result)
     }
 
     /// Starts leaving the group without blocking; rebalance events for the revocation arrive on

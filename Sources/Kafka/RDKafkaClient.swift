@@ -1,4 +1,5 @@
 import CRdKafka
+import Synchronization
 
 /// Owns one `rd_kafka_t` and destroys it when the last reference goes.
 ///
@@ -14,6 +15,9 @@ final class RDKafkaClient: @unchecked Sendable {
     let role: Role
     /// librdkafka's instance name (`client.id#role-N`), for logs.
     let name: String
+    /// Set when a consumer gave up leaving its group (Kafka unreachable): destroying the handle
+    /// must then not try to close the consumer again, which would block for as long.
+    let skipConsumerCloseOnDestroy = Atomic<Bool>(false)
 
     /// librdkafka's own log lines arrive as LOG events on the client's event queue (instead of
     /// being printed to stderr by librdkafka's default log callback), so that they go through
@@ -35,7 +39,11 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     deinit {
-        rd_kafka_destroy(handle)
+        if skipConsumerCloseOnDestroy.load(ordering: .acquiring) {
+            rd_kafka_destroy_flags(handle, 0x8)  // RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE (a macro)
+        } else {
+            rd_kafka_destroy(handle)
+        }
     }
 
     /// The queue every enabled event arrives on. For a consumer the main queue is forwarded to the

@@ -39,6 +39,9 @@ public final class KafkaTracker: Sendable {
             "enable.auto.commit": "false",
             "session.timeout.ms": "6000",
             "heartbeat.interval.ms": "500",
+            // Short fetch waits, so that the measured device-to-Kafka latency is the system's,
+            // not the consumer's long poll (500 ms by default).
+            "fetch.wait.max.ms": "20",
         ])
         for (key, value) in extra.properties { configuration[key] = value }
         self.consumer = try KafkaConsumer(configuration: configuration, topics: [topic], lowWatermark: 1000, highWatermark: 5000, logger: logger)

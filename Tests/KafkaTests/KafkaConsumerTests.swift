@@ -1,3 +1,4 @@
+import Foundation
 import TestSupport
 import Kafka
 import Testing
@@ -112,5 +113,31 @@ import Testing
         await consumer.close()
         await collector.finished()
         #expect(records.map(\.offset) == Array(0..<60))
+    }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct KafkaConsumerCloseTests {
+    /// A process must be able to stop when Kafka has gone away (e.g. everything is shutting
+    /// down at once): leaving the group cannot finish then, and close gives up after its bound.
+    @Test func closeReturnsWhenKafkaHasGoneAway() async throws {
+        let mock = try KafkaMockProcess(arguments: ["--topic", "gone:1"])
+        defer { mock.stop() }
+        let address = try await mock.firstLine()
+        try await Kcat.produce(bootstrap: address, topic: "gone", lines: ["k v"])
+        let consumer = try KafkaConsumer(configuration: TestConfiguration.consumer(address, group: uniqueName("g")), topics: ["gone"], logger: testLogger)
+        let collector = RecordCollector(consumer)
+        let records = try await collector.waitForCount(1)
+        try consumer.storeOffset(records[0])
+        mock.send(SIGKILL)
+        try await Task.sleep(for: .milliseconds(200))
+        // A commit cannot be confirmed now: it gives up after its timeout instead of hanging.
+        let commitStart = ContinuousClock.now
+        await #expect(throws: KafkaError.self) { try await consumer.commit(timeout: .seconds(2)) }
+        #expect(ContinuousClock.now - commitStart < .seconds(5))
+        // Nor can leaving the group, with the final commit of the stored offset.
+        let start = ContinuousClock.now
+        await consumer.close()
+        await collector.finished()
+        #expect(ContinuousClock.now - start < .seconds(15))
     }
 }
