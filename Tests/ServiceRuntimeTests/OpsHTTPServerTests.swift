@@ -154,8 +154,10 @@ import Testing
         )
         let group = ServiceGroup(services: [server], logger: quietLogger)
         let running = Task { try await group.run() }
-        let idle = try await HTTPTestClient.connect(port: try await server.localPort())
+        let port = try await server.localPort()
+        // Before connecting: the server's idle timer starts when it accepts the connection.
         let start = ContinuousClock.now
+        let idle = try await HTTPTestClient.connect(port: port)
         // Ends when the server closes the connection; the suite's time limit catches a hang.
         try await idle.executeThenClose { inbound, _ in
             for try await _ in inbound {}

@@ -30,7 +30,16 @@ final class TestDevices: Sendable {
     /// Connects and subscribes every device, and starts recording.
     func start() async throws {
         for (id, client) in zip(ids, clients) {
-            try await client.connect()
+            // Like a real device, retry a first connection that fails (seen once under the whole
+            // suite's load: a reset while 50 devices connect to a freshly started broker).
+            for attempt in 1...3 {
+                do {
+                    try await client.connect()
+                    break
+                } catch where attempt < 3 {
+                    try await Task.sleep(for: .milliseconds(200 * attempt))
+                }
+            }
             guard case .granted = try await client.subscribe(to: "\(id)/config", qos: .atLeastOnce) else {
                 throw TestFailure("\(id) could not subscribe")
             }
