@@ -12,6 +12,7 @@ RUN_DIR=$(realpath -m "${RUN_DIR:-./run}")
 LOGS=$RUN_DIR/logs
 CERTS=$RUN_DIR/certs
 mkdir -p "$LOGS" "$CERTS" "$RUN_DIR/data"
+rm -f "$RUN_DIR/pids" "$RUN_DIR/ready"
 
 echo "building ($CONFIG)..."
 swift build -c "$CONFIG" >"$LOGS/build.log" 2>&1 || { tail -30 "$LOGS/build.log"; exit 1; }
@@ -43,6 +44,7 @@ start() { # name, command... (environment set by the caller with env)
   setsid "$@" >"$LOGS/$name.log" 2>&1 &
   PIDS+=($!)
   NAMES+=("$name")
+  echo "$! $name" >>"$RUN_DIR/pids"
 }
 
 wait_ready() { # name, url (the service started last)
