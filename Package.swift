@@ -30,7 +30,7 @@ let coreTargets: [Target] = [
     .testTarget(
         name: "MQTTCoreTests",
         dependencies: [
-            "MQTTCore",
+            "MQTTCore", "TestSupport",
             .product(name: "NIOTestUtils", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -39,7 +39,7 @@ let coreTargets: [Target] = [
 ]
 
 // MARK: Test support shared by test targets (child processes, kcat).
-let testSupportTargets: [Target] = [.target(name: "TestSupport", path: "Sources/TestSupport")]
+let testSupportTargets: [Target] = [.target(name: "TestSupport", dependencies: nio, path: "Sources/TestSupport")]
 
 // MARK: Service runtime: configuration from the environment, logging, metrics, ops endpoint.
 let runtimeProducts: [Product] = [.library(name: "ServiceRuntime", targets: ["ServiceRuntime"])]
@@ -214,7 +214,7 @@ let loadtestTargets: [Target] = [
     ),
     .testTarget(
         name: "LoadTestTests",
-        dependencies: ["LoadTest", "Broker", "MQTTCore", "MQTTAuthorization", "Kafka", "ServiceRuntime", "X509", "DevPKI", "PKISidecar", "MiniHTTPServer", logging,
+        dependencies: ["LoadTest", "Broker", "MQTTCore", "MQTTAuthorization", "Kafka", "ServiceRuntime", "X509", "DevPKI", "PKISidecar", "MiniHTTPServer", "TestSupport", logging,
                        .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
     ),
 ]

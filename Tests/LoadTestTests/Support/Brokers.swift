@@ -1,3 +1,4 @@
+import TestSupport
 import Broker
 import Foundation
 import LoadTest

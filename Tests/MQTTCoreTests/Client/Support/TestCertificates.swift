@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 
 /// A throw-away PKI made with the `openssl` tool: a CA, a server certificate for 127.0.0.1 and
