@@ -188,8 +188,9 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         self.core.metrics.connects.increment()
 
         let router = self.router
-        let claim = self.core.registry.claim(clientID: clientID, cleanSession: connect.cleanSession) {
-            Session(clientID: clientID, cleanSession: connect.cleanSession, location: router.index, limits: self.core.limits, metrics: self.core.metrics)
+        let key = SessionKey(identity: identity, clientID: clientID)
+        let claim = self.core.registry.claim(key, cleanSession: connect.cleanSession) {
+            Session(key: key, cleanSession: connect.cleanSession, location: router.index, limits: self.core.limits, metrics: self.core.metrics)
         }
         self.core.metrics.sessions.set(Double(self.core.registry.count))
         if let replaced = claim.replaced { self.core.end(replaced, closingConnection: true) }
@@ -211,6 +212,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             if session.cleanSession { self.core.endOnOwner(session, router: self.router) }
             return
         }
+        if resumed { self.dropSubscriptionsNoLongerAllowed(session) }
         self.writePacket(.connack(ConnAckPacket(sessionPresent: resumed, returnCode: .accepted)))
         self.state = .connected(session)
         self.log(.debug, "connected", ["session_present": "\(resumed)"])
@@ -219,6 +221,17 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         self.backlog = []
         for packet in backlog { self.handle(packet, session: session) }
         self.router.flush()
+    }
+
+    /// Rights may have changed since the session was made (a new acl-file, a new certificate of the
+    /// same identity): a resumed session keeps only what this connection may subscribe to now.
+    private func dropSubscriptionsNoLongerAllowed(_ session: Session) {
+        for filter in session.subscriptions.keys where !(self.policy?.canSubscribe(filter: filter) ?? false) {
+            session.subscriptions.removeValue(forKey: filter)
+            self.core.unsubscribe(session, filter: filter, on: self.router)
+            self.core.metrics.aclDeniedSubscribe.increment()
+            self.log(.info, "resumed subscription no longer allowed, removed", ["filter": "\(filter)"])
+        }
     }
 
     /// Devices are disconnected when their lifetime is over, counted from CONNECT, so that they

@@ -10,7 +10,9 @@ import Synchronization
 /// reconnects there) by its current owner detaching it and storing the new location; the hand-off
 /// through `EventLoop.execute` orders the two loops' accesses. Hence `@unchecked Sendable`.
 final class Session: @unchecked Sendable {
-    let clientID: String
+    /// The owning identity and the client id: only that identity resumes or replaces the session.
+    let key: SessionKey
+    var clientID: String { self.key.clientID }
     /// Index of the loop router that owns the mutable state.
     let location: Atomic<Int>
     /// Queue length and online flag, readable from any loop to pick a shared-group member.
@@ -31,8 +33,8 @@ final class Session: @unchecked Sendable {
     private let limits: BrokerLimits
     private let metrics: BrokerMetrics
 
-    init(clientID: String, cleanSession: Bool, location: Int, limits: BrokerLimits, metrics: BrokerMetrics) {
-        self.clientID = clientID
+    init(key: SessionKey, cleanSession: Bool, location: Int, limits: BrokerLimits, metrics: BrokerMetrics) {
+        self.key = key
         self.cleanSession = cleanSession
         self.location = Atomic(location)
         self.limits = limits
