@@ -27,7 +27,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     /// Why the client's certificate was refused, for the handshake-failure metric.
     private var certificateRefusal: ClientCertificateVerifier.Refusal?
     private var state = State.awaitingConnect
-    private var context: ChannelHandlerContext!
+    /// Nil once the handler is removed: holding it longer would keep the whole pipeline alive.
+    private var context: ChannelHandlerContext?
     private var policy: (any ConnectionPolicy)?
     private var will: ConnectPacket.Will?
     /// False after DISCONNECT or a takeover: the will is not published then.
@@ -51,12 +52,21 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         self.router = router
         self.listener = listener
         self.logger = logger
+        core.liveHandlers.add(1, ordering: .relaxed)
     }
+
+    deinit { self.core.liveHandlers.subtract(1, ordering: .relaxed) }
 
     // MARK: Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        self.connectTimeout?.cancel()
+        self.lifetimeEnd?.cancel()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -67,7 +77,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             guard case .awaitingConnect = self.state else { return }
             self.core.metrics.connectTimeouts.increment()
             self.log(.debug, "closing: no CONNECT in time")
-            self.context.close(promise: nil)
+            self.context?.close(promise: nil)
         }
         context.fireChannelActive()
     }
@@ -183,7 +193,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         if client.isDeviceIdentity { self.scheduleLifetimeEnd() }
         if connect.keepAlive > 0 {
             let timeout = TimeAmount.milliseconds(Int64(connect.keepAlive) * 1500)
-            try? self.context.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: timeout), position: .before(self))
+            try? self.context?.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: timeout), position: .before(self))
         }
         self.core.metrics.connects.increment()
 
@@ -196,7 +206,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         if let replaced = claim.replaced { self.core.end(replaced, closingConnection: true) }
         if claim.resumed {
             self.state = .adopting(connect)
-            let handler = NIOLoopBound(self, eventLoop: self.context.eventLoop)
+            let handler = NIOLoopBound(self, eventLoop: self.router.eventLoop)
             self.core.move(claim.session, to: router.index) { session in handler.value.adopt(session, resumed: true) }
         } else {
             self.adopt(claim.session, resumed: false)
@@ -240,11 +250,11 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         guard let lifetime = self.core.configuration.deviceLifetimeMilliseconds else { return }
         let jitter = Double(self.core.configuration.lifetimeJitterPercent) / 100
         let milliseconds = Int64(Double(lifetime) * (1 - Double.random(in: 0...jitter)))
-        self.lifetimeEnd = self.context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(milliseconds)) {
+        self.lifetimeEnd = self.router.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(milliseconds)) {
             guard case .connected = self.state else { return }
             self.core.metrics.lifetimeCloses.increment()
             self.log(.info, "closing: connection lifetime over", ["lifetime_ms": "\(milliseconds)"])
-            self.context.close(promise: nil)
+            self.context?.close(promise: nil)
         }
     }
 
@@ -254,7 +264,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         self.state = .closed
         self.writePacket(.connack(ConnAckPacket(returnCode: code)))
         self.flushIfNeeded()
-        self.context.close(promise: nil)
+        self.context?.close(promise: nil)
     }
 
     // MARK: Packets of a connected session
@@ -277,7 +287,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         case .pingreq: self.writePacket(.pingresp)
         case .disconnect:
             self.willArmed = false
-            self.context.close(promise: nil)
+            self.context?.close(promise: nil)
         case .connect: self.protocolViolation("second CONNECT")
         case .connack, .suback, .unsuback, .pingresp: self.protocolViolation("\(packet.type.name) from a client")
         }
@@ -288,7 +298,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             // Shutting down: not acknowledged, so the client sends it again after reconnecting.
             self.willArmed = false
             self.state = .closed
-            self.context.close(promise: nil)
+            self.context?.close(promise: nil)
             return
         }
         self.core.metrics.messageIn(publish.qos)
@@ -296,7 +306,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             self.core.metrics.aclDeniedPublish.increment()
             self.log(.warning, "publish denied, closing", ["topic": "\(publish.topic)"])
             self.state = .closed
-            self.context.close(promise: nil)
+            self.context?.close(promise: nil)
             return
         }
         if publish.qos == .exactlyOnce, !session.awaitingPubRel.insert(publish.packetID!).inserted {
@@ -374,7 +384,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     private func protocolViolation(_ reason: String) {
         self.core.metrics.protocolErrors.increment()
         self.log(.debug, "closing on protocol violation: \(reason)")
-        self.context.close(promise: nil)
+        self.context?.close(promise: nil)
     }
 
     // MARK: Backpressure for shared subscriptions
@@ -384,16 +394,16 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         guard self.pausedOn == nil else { return }
         self.pausedOn = group
         self.core.metrics.publisherPauses.increment()
-        self.context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        self.context?.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         self.scheduleResumeCheck()
     }
 
     private func scheduleResumeCheck() {
-        self.context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(10)) {
+        self.router.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(10)) {
             guard let group = self.pausedOn, case .connected = self.state else { return }
             if group.hasRoom(maxQueued: self.core.limits.maxQueued) {
                 self.pausedOn = nil
-                self.context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+                self.context?.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
             } else {
                 self.scheduleResumeCheck()
             }
@@ -412,10 +422,11 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
 
     // MARK: SessionConnection, FlushableConnection
 
-    var isWritable: Bool { self.context.channel.isWritable }
+    var isWritable: Bool { self.context?.channel.isWritable ?? false }
 
     func write(publish: PublishPacket) {
-        var buffer = self.context.channel.allocator.buffer(capacity: 16 + publish.topic.utf8.count + min(publish.payload.readableBytes, 1024))
+        guard let context = self.context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 16 + publish.topic.utf8.count + min(publish.payload.readableBytes, 1024))
         do { try publish.writeHeader(to: &buffer) } catch {
             self.log(.error, "cannot encode PUBLISH: \(error)")
             return
@@ -424,10 +435,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         // Small payloads are copied into one buffer; large ones go out as a second, shared buffer.
         if publish.payload.readableBytes <= 1024 {
             buffer.writeImmutableBuffer(publish.payload)
-            self.context.write(Self.wrapOutboundOut(buffer), promise: nil)
+            self.context?.write(Self.wrapOutboundOut(buffer), promise: nil)
         } else {
-            self.context.write(Self.wrapOutboundOut(buffer), promise: nil)
-            self.context.write(Self.wrapOutboundOut(publish.payload), promise: nil)
+            self.context?.write(Self.wrapOutboundOut(buffer), promise: nil)
+            self.context?.write(Self.wrapOutboundOut(publish.payload), promise: nil)
         }
         self.core.metrics.packetOut(.publish)
         self.markDirty()
@@ -436,21 +447,22 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     func write(packet: MQTTPacket) { self.writePacket(packet) }
 
     private func writePacket(_ packet: MQTTPacket) {
-        var buffer = self.context.channel.allocator.buffer(capacity: 8)
+        guard let context = self.context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 8)
         do { try packet.write(to: &buffer) } catch {
             self.log(.error, "cannot encode \(packet.type.name): \(error)")
             return
         }
         self.core.metrics.bytesOut.increment(by: buffer.readableBytes)
         self.core.metrics.packetOut(packet.type)
-        self.context.write(Self.wrapOutboundOut(buffer), promise: nil)
+        self.context?.write(Self.wrapOutboundOut(buffer), promise: nil)
         self.markDirty()
     }
 
     func closeForTakeover() {
         self.willArmed = false
         self.state = .closed
-        self.context.close(promise: nil)
+        self.context?.close(promise: nil)
     }
 
     private func markDirty() {
@@ -462,6 +474,6 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     func flushIfNeeded() {
         guard self.needsFlush else { return }
         self.needsFlush = false
-        self.context.flush()
+        self.context?.flush()
     }
 }

@@ -18,6 +18,9 @@ final class BrokerCore: Sendable {
     private let loopIndexes: [ObjectIdentifier: Int]
     /// Set on shutdown: PUBLISHes are no longer taken, wills no longer sent.
     let draining = Atomic<Bool>(false)
+    /// Connection handlers alive (made and not yet freed): returns to zero when every connection
+    /// is gone, which the leak tests check. One atomic add per connection, not per message.
+    let liveHandlers = Atomic<Int>(0)
 
     var loopCount: Int { self.loops.count }
 

@@ -14,7 +14,7 @@ public final class BrokerServer: Service {
     private let configuration: BrokerConfiguration
     private let readiness: ReadinessState?
     private let group: any EventLoopGroup
-    private let core: BrokerCore
+    let core: BrokerCore
     private let logger: Logger
     private let connections = ConnectionTracker()
     /// The TLS files in force; nil when the TLS listener is off. Replaced whole on reload.
