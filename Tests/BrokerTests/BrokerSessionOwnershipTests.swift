@@ -84,6 +84,29 @@ import Testing
             await again.disconnect()
         }
     }
+
+    @Test func oneIdentityHoldsABoundedNumberOfSessions() async throws {
+        try await withTestBroker(limits: { $0.maxSessionsPerIdentity = 3 }) { broker in
+            // Three offline persistent sessions; the fourth replaces the oldest.
+            for n in 1...3 {
+                let (client, _) = try await RawClient.connect(broker, clientID: "s\(n)", cleanSession: false, username: "admin:many")
+                await client.disconnect()
+            }
+            let (fourth, ack) = try await RawClient.connect(broker, clientID: "s4", cleanSession: false, username: "admin:many")
+            #expect(ack.returnCode == .accepted)
+            try await Task.sleep(for: .milliseconds(100))
+            let (first, firstAck) = try await RawClient.connect(broker, clientID: "s1", cleanSession: false, username: "admin:many")
+            #expect(!firstAck.sessionPresent)  // s1 was the oldest: gone, and now s2 is
+            let (third, thirdAck) = try await RawClient.connect(broker, clientID: "s3", cleanSession: false, username: "admin:many")
+            #expect(thirdAck.sessionPresent)
+            // All three held sessions online: a fifth is refused, another identity is not.
+            let (_, refused) = try await RawClient.connect(broker, clientID: "s5", username: "admin:many")
+            #expect(refused.returnCode == .serverUnavailable)
+            let (_, otherAck) = try await RawClient.connect(broker, clientID: "s5", username: "admin:other")
+            #expect(otherAck.returnCode == .accepted)
+            for client in [fourth, first, third] { await client.disconnect() }
+        }
+    }
 }
 
 /// Everything is allowed, except `secret/` filters once `secretAllowed` is false.

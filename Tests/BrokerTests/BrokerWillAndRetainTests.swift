@@ -63,4 +63,30 @@ import Testing
             try await later.expectSilence()
         }
     }
+
+    @Test func retainedMessagesAreBoundedInCountAndBytes() async throws {
+        try await withTestBroker(limits: { $0.maxRetainedMessages = 3; $0.maxRetainedBytes = 1000 }) { broker in
+            let (publisher, _) = try await RawClient.connect(broker, clientID: "pub")
+            let (live, _) = try await RawClient.connect(broker, clientID: "live")
+            _ = try await live.subscribe([("r/#", .atMostOnce)])
+            for n in 1...5 { try await publisher.publish("r/\(n)", "m\(n)", retain: true) }
+            // Too large for the byte bound: still delivered live, not retained.
+            try await publisher.publish("r/1", String(repeating: "x", count: 1200), retain: true)
+            for _ in 1...6 { _ = try await live.nextPublish() }
+            let (late, _) = try await RawClient.connect(broker, clientID: "late")
+            _ = try await late.subscribe([("r/#", .atMostOnce)])
+            var retained: [String] = []
+            for _ in 1...3 { retained.append(try await late.nextPublish().payloadString) }
+            #expect(retained.sorted() == ["m1", "m2", "m3"])
+            try await late.expectSilence()
+            // Replacing and clearing work at the bound.
+            try await publisher.publish("r/1", "", retain: true)
+            try await publisher.publish("r/4", "m4", retain: true)
+            let (last, _) = try await RawClient.connect(broker, clientID: "last")
+            _ = try await last.subscribe([("r/#", .atMostOnce)])
+            var now: [String] = []
+            for _ in 1...3 { now.append(try await last.nextPublish().payloadString) }
+            #expect(now.sorted() == ["m2", "m3", "m4"])
+        }
+    }
 }

@@ -36,8 +36,11 @@ public struct BrokerConfiguration: Sendable {
     /// How often the TLS files are checked for changes.
     public var tlsReloadIntervalMilliseconds: Int64 = 1000
     /// A persistent session whose client stays away this long ends (its shared-subscription
-    /// messages go to the group's other members); nil: never, as MQTT 3.1.1 has it.
-    public var sessionExpirySeconds: Int64?
+    /// messages go to the group's other members); nil: never, as MQTT 3.1.1 has it. By default a
+    /// week: a device gone for longer has lost its config messages' meaning, and sessions nobody
+    /// comes back for would otherwise pile up.
+    public var sessionExpirySeconds: Int64? = Int64(Self.defaultSessionExpirySeconds)
+    public static let defaultSessionExpirySeconds = 7 * 86_400
     /// On SIGTERM, how long online subscribers get to receive what is queued for them.
     public var shutdownDrainMilliseconds: Int64 = 5000
 
@@ -63,6 +66,9 @@ public struct BrokerConfiguration: Sendable {
         self.limits.maxQueued = try env.int("BROKER_MAX_QUEUED", default: 1000, in: 0...10_000_000)
         self.limits.maxConnections = try env.int("BROKER_MAX_CONNECTIONS", default: 0, in: 0...10_000_000)
         self.limits.maxClientIDLength = try env.int("BROKER_MAX_CLIENT_ID_LENGTH", default: 256, in: 23...65_535)
+        self.limits.maxSessionsPerIdentity = try env.int("BROKER_MAX_SESSIONS_PER_IDENTITY", default: 100, in: 1...10_000_000)
+        self.limits.maxRetainedMessages = try env.int("BROKER_MAX_RETAINED_MESSAGES", default: 100_000, in: 0...100_000_000)
+        self.limits.maxRetainedBytes = try env.int("BROKER_MAX_RETAINED_BYTES", default: 64 << 20, in: 0...(1 << 40))
         self.limits.connectTimeoutMilliseconds = Int64(try env.int("BROKER_CONNECT_TIMEOUT_MS", default: 10_000, in: 100...3_600_000))
         self.authorization = try env.enumeration("BROKER_AUTHZ", default: AuthorizationMode.dojot)
         self.aclFile = env.optionalString("BROKER_ACL_FILE")
@@ -75,7 +81,7 @@ public struct BrokerConfiguration: Sendable {
         self.deviceLifetimeMilliseconds = lifetime == 0 ? nil : Int64(lifetime)
         self.lifetimeJitterPercent = try env.int("BROKER_LIFETIME_JITTER", default: 0, in: 0...50)
         self.tlsReloadIntervalMilliseconds = Int64(try env.int("BROKER_TLS_RELOAD_INTERVAL_MS", default: 1000, in: 100...3_600_000))
-        let expiry = try env.int("BROKER_SESSION_EXPIRY_SEC", default: 0, in: 0...(10 * 365 * 86_400))
+        let expiry = try env.int("BROKER_SESSION_EXPIRY_SEC", default: Self.defaultSessionExpirySeconds, in: 0...(10 * 365 * 86_400))
         self.sessionExpirySeconds = expiry == 0 ? nil : Int64(expiry)
         self.shutdownDrainMilliseconds = Int64(try env.int("BROKER_SHUTDOWN_DRAIN_MS", default: 5000, in: 0...600_000))
     }

@@ -199,11 +199,17 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
 
         let router = self.router
         let key = SessionKey(identity: identity, clientID: clientID)
-        let claim = self.core.registry.claim(key, cleanSession: connect.cleanSession) {
+        let made = self.core.registry.claim(key, cleanSession: connect.cleanSession) {
             Session(key: key, cleanSession: connect.cleanSession, location: router.index, limits: self.core.limits, metrics: self.core.metrics)
         }
+        guard let claim = made else {
+            return self.refuse(.serverUnavailable, "identity holds \(self.core.limits.maxSessionsPerIdentity) sessions, all online")
+        }
         self.core.metrics.sessions.set(Double(self.core.registry.count))
-        if let replaced = claim.replaced { self.core.end(replaced, closingConnection: true) }
+        for ended in claim.ended {
+            if ended.key != key { self.core.metrics.sessionsEvicted.increment() }
+            self.core.end(ended, closingConnection: true)
+        }
         if claim.resumed {
             self.state = .adopting(connect)
             let handler = NIOLoopBound(self, eventLoop: self.router.eventLoop)

@@ -7,7 +7,7 @@ import Synchronization
 /// registry, retained messages, limits, authorization and metrics.
 final class BrokerCore: Sendable {
     let loops: [any EventLoop]
-    let registry = SessionRegistry()
+    let registry: SessionRegistry
     let retained: RetainedStore
     let limits: BrokerLimits
     let configuration: BrokerConfiguration
@@ -28,9 +28,10 @@ final class BrokerCore: Sendable {
         self.loops = Array(group.makeIterator())
         self.configuration = configuration
         self.limits = configuration.limits
+        self.registry = SessionRegistry(maxSessionsPerIdentity: configuration.limits.maxSessionsPerIdentity)
         self.authorizer = authorizer
         self.metrics = metrics
-        self.retained = RetainedStore(metrics: metrics)
+        self.retained = RetainedStore(maxMessages: self.limits.maxRetainedMessages, maxBytes: self.limits.maxRetainedBytes, metrics: metrics)
         self.loopIndexes = Dictionary(uniqueKeysWithValues: self.loops.enumerated().map { (ObjectIdentifier($1), $0) })
         self.routers = try self.loops.enumerated().map { index, loop in
             try loop.submit { NIOLoopBound(LoopRouter(index: index, eventLoop: loop, core: self), eventLoop: loop) }.wait()

@@ -10,6 +10,13 @@ public struct BrokerLimits: Sendable, Hashable {
     /// 0: no limit.
     public var maxConnections: Int = 0
     public var maxClientIDLength: Int = 256
+    /// Sessions one identity may hold at once; past it a new session replaces the identity's
+    /// longest-known offline one, or is refused when all are online.
+    public var maxSessionsPerIdentity: Int = 100
+    /// Retained messages kept in all; a retained PUBLISH to a new topic past either bound is
+    /// delivered but not retained (replacing or clearing an existing one always works).
+    public var maxRetainedMessages: Int = 100_000
+    public var maxRetainedBytes: Int = 64 << 20
     /// A connection that has not completed its TLS handshake and CONNECT by then is closed.
     public var connectTimeoutMilliseconds: Int64 = 10_000
 

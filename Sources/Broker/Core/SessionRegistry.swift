@@ -14,35 +14,76 @@ final class SessionRegistry: Sendable {
     struct Claim {
         /// The session the new connection gets.
         var session: Session
-        /// A session the new connection replaces and that must end (clean-session takeover).
-        var replaced: Session?
+        /// Sessions that must end: the one the new connection replaces (clean-session takeover),
+        /// and the identity's oldest offline one when the identity is at its session limit.
+        var ended: [Session]
         /// The session existed and is resumed (CONNACK session present).
         var resumed: Bool
     }
 
-    private let sessions = NIOLockedValueBox<[SessionKey: Session]>([:])
+    fileprivate struct State {
+        var sessions: [SessionKey: Session] = [:]
+        /// Each identity's client ids, oldest session first (bounded by the per-identity limit).
+        var clientIDs: [String?: [String]] = [:]
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let maxPerIdentity: Int
+
+    init(maxSessionsPerIdentity: Int = .max) {
+        self.maxPerIdentity = maxSessionsPerIdentity
+    }
 
     /// Gives a connection its session: the existing one when it asks for a persistent session,
-    /// otherwise a new one made by `makeSession`, replacing any existing one.
-    func claim(_ key: SessionKey, cleanSession: Bool, makeSession: () -> Session) -> Claim {
-        self.sessions.withLockedValue { sessions in
-            if let existing = sessions[key], !cleanSession, !existing.cleanSession {
-                return Claim(session: existing, replaced: nil, resumed: true)
+    /// otherwise a new one made by `makeSession`, replacing any existing one. Nil when the identity
+    /// already holds its limit of sessions and all of them are online.
+    func claim(_ key: SessionKey, cleanSession: Bool, makeSession: () -> Session) -> Claim? {
+        self.state.withLockedValue { state in
+            let existing = state.sessions[key]
+            if let existing, !cleanSession, !existing.cleanSession {
+                return Claim(session: existing, ended: [], resumed: true)
+            }
+            var ended: [Session] = []
+            if let existing {
+                ended.append(existing)
+            } else if state.clientIDs[key.identity, default: []].count >= self.maxPerIdentity {
+                guard let oldest = state.oldestOffline(of: key.identity) else { return nil }
+                state.forget(oldest.key)
+                ended.append(oldest)
             }
             let session = makeSession()
-            let previous = sessions.updateValue(session, forKey: key)
-            return Claim(session: session, replaced: previous, resumed: false)
+            state.sessions[key] = session
+            if existing == nil { state.clientIDs[key.identity, default: []].append(key.clientID) }
+            return Claim(session: session, ended: ended, resumed: false)
         }
     }
 
     /// Removes the entry only if it is still this session (a newer one may have replaced it).
     func remove(_ session: Session) {
-        self.sessions.withLockedValue { sessions in
-            if sessions[session.key] === session { sessions.removeValue(forKey: session.key) }
+        self.state.withLockedValue { state in
+            if state.sessions[session.key] === session { state.forget(session.key) }
         }
     }
 
-    var count: Int { self.sessions.withLockedValue { $0.count } }
+    var count: Int { self.state.withLockedValue { $0.sessions.count } }
 
-    func all() -> [Session] { self.sessions.withLockedValue { Array($0.values) } }
+    func all() -> [Session] { self.state.withLockedValue { Array($0.sessions.values) } }
+}
+
+extension SessionRegistry.State {
+    fileprivate mutating func forget(_ key: SessionKey) {
+        self.sessions.removeValue(forKey: key)
+        self.clientIDs[key.identity]?.removeAll { $0 == key.clientID }
+        if self.clientIDs[key.identity]?.isEmpty == true { self.clientIDs.removeValue(forKey: key.identity) }
+    }
+
+    fileprivate func oldestOffline(of identity: String?) -> Session? {
+        for clientID in self.clientIDs[identity] ?? [] {
+            if let session = self.sessions[SessionKey(identity: identity, clientID: clientID)],
+               !session.online.load(ordering: .acquiring) {
+                return session
+            }
+        }
+        return nil
+    }
 }

@@ -1,0 +1,31 @@
+import Broker
+import ServiceRuntime
+import Testing
+
+@Suite struct BrokerConfigurationTests {
+    func configuration(_ environment: [String: String]) throws -> BrokerConfiguration {
+        var env = EnvironmentReader(environment)
+        return try BrokerConfiguration(from: &env, hostname: "broker")
+    }
+
+    @Test func everyLimitHasADefault() throws {
+        let configuration = try self.configuration([:])
+        #expect(configuration.sessionExpirySeconds == Int64(604_800))
+        #expect(configuration.limits.maxSessionsPerIdentity == 100)
+        #expect(configuration.limits.maxRetainedMessages == 100_000)
+        #expect(configuration.limits.maxRetainedBytes == 64 << 20)
+    }
+
+    @Test func zeroExpiryMeansNever() throws {
+        #expect(try self.configuration(["BROKER_SESSION_EXPIRY_SEC": "0"]).sessionExpirySeconds == nil)
+    }
+
+    @Test(arguments: ["BROKER_MAX_SESSIONS_PER_IDENTITY", "BROKER_MAX_RETAINED_MESSAGES", "BROKER_MAX_RETAINED_BYTES", "BROKER_SESSION_EXPIRY_SEC"])
+    func badValueNamesTheVariable(_ name: String) {
+        #expect {
+            _ = try self.configuration([name: "lots"])
+        } throws: { error in
+            "\(error)".contains(name)
+        }
+    }
+}
