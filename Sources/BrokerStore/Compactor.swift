@@ -20,10 +20,18 @@ final class Compactor: @unchecked Sendable {
 
     var runs: Int { lock.withLock { completedRuns } }
 
+    /// Called by the committer after each batch. A compaction rewrites the live data too, so it
+    /// starts only once at least as many keys were deleted as are live (RocksDB's estimate): its
+    /// cost then stays within twice the garbage it removes, however large the store.
     func noteDeletions(_ count: Int) {
-        let start = lock.withLock { () -> Bool in
+        let due = lock.withLock { () -> Bool in
             deletionsSinceCompaction += count
-            guard !isRunning, deletionsSinceCompaction >= threshold else { return false }
+            return !isRunning && deletionsSinceCompaction >= threshold
+        }
+        guard due else { return }
+        let live = database.property("rocksdb.estimate-num-keys").flatMap { Int($0) } ?? 0
+        let start = lock.withLock { () -> Bool in
+            guard !isRunning, deletionsSinceCompaction >= max(threshold, live) else { return false }
             isRunning = true
             deletionsSinceCompaction = 0
             return true

@@ -6,9 +6,14 @@ enum EncodedOperation: Sendable {
     /// Deletes [from, to): one range tombstone, however many keys it covers.
     case deleteRange(from: [UInt8], to: [UInt8])
 
-    var isDeletion: Bool {
-        if case .put = self { return false }
-        return true
+    /// How much this operation counts towards the next compaction. A range delete (a deleted
+    /// session) covers an unknown number of keys: it counts as a typical session's queue.
+    var deletionWeight: Int {
+        switch self {
+        case .put: 0
+        case .delete: 1
+        case .deleteRange: 100
+        }
     }
 
     static func encode(_ mutations: [StoreMutation]) -> [EncodedOperation] {

@@ -87,7 +87,7 @@ final class GroupCommitter: @unchecked Sendable {
         var mutations = 0
         for pending in group {
             mutations += pending.operations.count
-            for operation in pending.operations where operation.isDeletion { deletions += 1 }
+            for operation in pending.operations { deletions += operation.deletionWeight }
         }
         condition.lock()
         statistics.commits += group.count
