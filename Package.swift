@@ -236,7 +236,7 @@ let storeTargets: [Target] = [
     .executableTarget(name: "BrokerStoreBench", dependencies: ["BrokerStore", logging, .product(name: "NIOCore", package: "swift-nio")]),
     .testTarget(
         name: "BrokerStoreTests",
-        dependencies: ["BrokerStore", "TestSupport", logging] + nio
+        dependencies: ["BrokerStore", "TestSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
     ),
 ]
 

@@ -29,7 +29,7 @@ final class CrashDurabilityTests: XCTestCase {
         reader.start()
 
         let deadline = Date().addingTimeInterval(30)
-        while lines.count < 500, Date() < deadline, process.isRunning { Thread.sleep(forTimeInterval: 0.01) }
+        while lines.count < 2000, Date() < deadline, process.isRunning { Thread.sleep(forTimeInterval: 0.01) }
         XCTAssertTrue(process.isRunning, "the helper exited before the kill (status \(process.terminationStatus))")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -37,7 +37,7 @@ final class CrashDurabilityTests: XCTestCase {
         XCTAssertTrue(lines.waitFinished(timeout: 10), "stdout did not reach EOF")
 
         let acknowledged = lines.sequences
-        XCTAssertGreaterThanOrEqual(acknowledged.count, 500)
+        XCTAssertGreaterThanOrEqual(acknowledged.count, 2000)
         let store = try BrokerStore.open(path: path)
         defer { store.close() }
         let state = try store.recoverAll()

@@ -32,6 +32,26 @@ final class OpenAndCorruptionTests: XCTestCase {
         assertOpenFails(path)
     }
 
+    func testGarbageTableFileIsReportedWithThePath() async throws {
+        let path = try Fixtures.directory()
+        let store = try BrokerStore.open(path: path)
+        try await store.commit([.putSession(Fixtures.session())] + (1...100).map { .putMessage(Fixtures.device, Fixtures.message($0)) })
+        try store.flush()
+        store.close()
+        let tables = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".sst") }
+        XCTAssertFalse(tables.isEmpty)
+        for name in tables { try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: path + "/" + name)) }
+        // Either open or the recovery read must fail, naming the path; never a crash.
+        do {
+            let reopened = try BrokerStore.open(path: path)
+            defer { reopened.close() }
+            _ = try reopened.recoverAll()
+            XCTFail("a store with garbage table files was read")
+        } catch {
+            XCTAssertTrue("\(error)".contains(path), "error does not name the path: \(error)")
+        }
+    }
+
     func testPathThatIsAFileOrUnderAFileFails() throws {
         let file = try Fixtures.directory() + "/plain-file"
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))

@@ -1,4 +1,5 @@
 @testable import BrokerStore
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import XCTest
@@ -118,6 +119,43 @@ final class RoundTripTests: XCTestCase {
         let statistics = store.statistics
         XCTAssertEqual(statistics.commits, 1000)
         XCTAssertLessThan(statistics.batches, statistics.commits, "50 concurrent writers never shared a batch")
+    }
+
+    func testCloseWritesCommitsQueuedBeforeIt() throws {
+        let path = try Fixtures.directory()
+        let store = try BrokerStore.open(path: path)
+        let results = NIOLockedValueBox<[Result<Void, BrokerStoreError>]>([])
+        store.commit([.putSession(Fixtures.session())]) { _ in }
+        for i in 0..<200 {
+            store.commit([.putMessage(Fixtures.device, Fixtures.message(UInt64(i)))]) { result in results.withLockedValue { $0.append(result) } }
+        }
+        store.close()
+        let collected = results.withLockedValue { $0 }
+        XCTAssertEqual(collected.count, 200)
+        XCTAssertTrue(collected.allSatisfy { (try? $0.get()) != nil })
+        let reopened = try BrokerStore.open(path: path)
+        defer { reopened.close() }
+        XCTAssertEqual(try reopened.recoverAll().sessions[Fixtures.device]?.messages.count, 200)
+    }
+
+    func testRecoverStreamsSessionsBeforeTheirRecords() async throws {
+        let store = try BrokerStore.open(path: try Fixtures.directory())
+        defer { store.close() }
+        try await store.commit([
+            .putRetained(RetainedMessage(topic: "a", payload: ByteBuffer(), qos: .atLeastOnce)),
+            .putInboundQoS2(Fixtures.device, packetID: 9), .putMessage(Fixtures.device, Fixtures.message(1)), .putSession(Fixtures.session()),
+        ])
+        var kinds: [String] = []
+        let report = try store.recover { record in
+            switch record {
+            case .session: kinds.append("session")
+            case .message: kinds.append("message")
+            case .inboundQoS2: kinds.append("inbound")
+            case .retained: kinds.append("retained")
+            }
+        }
+        XCTAssertEqual(kinds, ["session", "message", "inbound", "retained"])
+        XCTAssertEqual(report.retained, 1)
     }
 
     func testCommitAfterCloseFailsWithClosed() async throws {
