@@ -55,8 +55,12 @@ enum Executables {
             URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug"),
         ].compactMap { $0?.appendingPathComponent(name).standardizedFileURL }
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("\(name) is not built (searched \(candidates.map(\.path)))")
+            throw NotBuilt(description: "\(name) is not built (run swift build --build-tests); searched \(candidates.map(\.path))")
         }
         return found
+    }
+
+    struct NotBuilt: Error, CustomStringConvertible {
+        var description: String
     }
 }
