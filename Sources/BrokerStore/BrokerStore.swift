@@ -122,8 +122,12 @@ public final class BrokerStore: Sendable {
             return !closed
         }
         guard first else { return }
-        committer.close()
-        while compactor.isBusy { Thread.sleep(forTimeInterval: 0.01) }
-        database.close()
+        let compactor = compactor
+        let database = database
+        committer.close {
+            // A running manual compaction uses the database: it must end before the close.
+            while compactor.isBusy { Thread.sleep(forTimeInterval: 0.01) }
+            database.close()
+        }
     }
 }

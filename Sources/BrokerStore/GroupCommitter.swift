@@ -17,6 +17,8 @@ final class GroupCommitter: @unchecked Sendable {
     private var queue: [Pending] = []
     private var isClosing = false
     private var isFinished = false
+    private var onFinish: (@Sendable () -> Void)?
+    private var thread: Thread?
     private var statistics = CommitStatistics()
 
     private let database: RocksDatabase
@@ -27,6 +29,7 @@ final class GroupCommitter: @unchecked Sendable {
         self.afterWrite = afterWrite
         let thread = Thread { [self] in run() }
         thread.name = "broker-store-committer"
+        self.thread = thread
         thread.start()
     }
 
@@ -49,13 +52,18 @@ final class GroupCommitter: @unchecked Sendable {
         return statistics
     }
 
-    /// Writes what is queued, then stops the thread; blocks until it has.
-    func close() {
+    /// Writes what is queued, runs `finish` on the committer thread (closing the database there,
+    /// after its last write), and blocks until then. Called from a completion (the last reference
+    /// to the store released on the committer thread), it returns at once instead of deadlocking.
+    func close(then finish: @escaping @Sendable () -> Void) {
         condition.lock()
+        defer { condition.unlock() }
+        guard !isClosing else { return }
         isClosing = true
+        onFinish = finish
         condition.broadcast()
+        guard Thread.current !== thread else { return }
         while !isFinished { condition.wait() }
-        condition.unlock()
     }
 
     private func run() {
@@ -63,7 +71,12 @@ final class GroupCommitter: @unchecked Sendable {
             condition.lock()
             while queue.isEmpty && !isClosing { condition.wait() }
             if queue.isEmpty {
+                let finish = onFinish
+                condition.unlock()
+                finish?()
+                condition.lock()
                 isFinished = true
+                thread = nil
                 condition.broadcast()
                 condition.unlock()
                 return

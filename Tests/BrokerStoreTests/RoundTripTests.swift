@@ -158,6 +158,31 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(report.retained, 1)
     }
 
+    /// The last reference to the store dropped inside a completion (on the committer thread)
+    /// must close it there without deadlocking.
+    func testLastReferenceReleasedInACompletionDoesNotDeadlock() throws {
+        let path = try Fixtures.directory()
+        let done = DispatchSemaphore(value: 0)
+        do {
+            let store = try BrokerStore.open(path: path)
+            let holder = NIOLockedValueBox<BrokerStore?>(store)
+            store.commit([.putSession(Fixtures.session())]) { _ in
+                holder.withLockedValue { $0 = nil }
+                done.signal()
+            }
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
+        // The database is closed once its lock is free: a new open succeeds (bounded wait).
+        let deadline = Date().addingTimeInterval(10)
+        var reopened: BrokerStore?
+        while reopened == nil, Date() < deadline {
+            reopened = try? BrokerStore.open(path: path)
+            if reopened == nil { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        XCTAssertNotNil(reopened)
+        reopened?.close()
+    }
+
     func testCommitAfterCloseFailsWithClosed() async throws {
         let path = try Fixtures.directory()
         let store = try BrokerStore.open(path: path)
