@@ -219,11 +219,32 @@ let loadtestTargets: [Target] = [
     ),
 ]
 
+// MARK: Broker store: durable sessions, queues and retained messages in RocksDB.
+let storeProducts: [Product] = [
+    .library(name: "BrokerStore", targets: ["BrokerStore"]),
+    .executable(name: "broker-store-crash-helper", targets: ["BrokerStoreCrashHelper"]),
+    .executable(name: "broker-store-bench", targets: ["BrokerStoreBench"]),
+]
+let storeTargets: [Target] = [
+    .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
+    .target(
+        name: "BrokerStore",
+        dependencies: ["CRocksDB", logging, .product(name: "NIOCore", package: "swift-nio"),
+                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+    ),
+    .executableTarget(name: "BrokerStoreCrashHelper", dependencies: ["BrokerStore", .product(name: "NIOCore", package: "swift-nio")]),
+    .executableTarget(name: "BrokerStoreBench", dependencies: ["BrokerStore", logging, .product(name: "NIOCore", package: "swift-nio")]),
+    .testTarget(
+        name: "BrokerStoreTests",
+        dependencies: ["BrokerStore", "TestSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+    ),
+]
+
 let package = Package(
     name: "iotagent-mqtt",
     platforms: [.macOS(.v15)],
     products: coreProducts + runtimeProducts + kafkaProducts + pkiProducts + brokerProducts
-        + bridgeProducts + loadtestProducts,
+        + bridgeProducts + loadtestProducts + storeProducts,
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
@@ -235,5 +256,5 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: systemLibraryTargets + testSupportTargets + coreTargets + runtimeTargets + kafkaTargets + pkiTargets
-        + brokerTargets + bridgeTargets + loadtestTargets
+        + brokerTargets + bridgeTargets + loadtestTargets + storeTargets
 )
