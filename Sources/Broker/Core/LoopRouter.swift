@@ -30,19 +30,10 @@ final class LoopRouter {
 
     // MARK: Routing
 
-    struct Routed {
-        /// A shared group none of whose members had room: the publisher should pause.
-        var full: SharedGroup?
-        /// Made (by `acknowledgement`) when the message went to at least one shared group.
-        var acknowledgement: DeliveryAcknowledgement?
-    }
-
     /// Routes a published message to every matching subscription.
-    /// - Parameter acknowledgement: makes the publisher's acknowledgement that the shared-group
-    ///   copies carry; nil when the publisher is acknowledged at once (QoS 0, or end-to-end
-    ///   acknowledgement off). Called at most once, only when a group matches.
+    /// - Returns: a shared group none of whose members had room: the publisher should pause.
     @discardableResult
-    func route(_ message: BrokerMessage, acknowledgement makeAcknowledgement: (() -> DeliveryAcknowledgement)? = nil) -> Routed {
+    func route(_ message: BrokerMessage) -> SharedGroup? {
         self.scratchMatches.removeAll(keepingCapacity: true)
         self.scratchGroups.removeAll(keepingCapacity: true)
         self.subscriptions.forEachMatch(topic: message.topic) { _, entry in
@@ -56,22 +47,14 @@ final class LoopRouter {
             let qos = min(message.qos, granted)
             self.deliver(Delivery(session: session, message: OutboundMessage(message: message, qos: qos, retain: false, sharedGroup: nil)))
         }
-        var routed = Routed()
+        var full: SharedGroup?
         for group in self.scratchGroups {
             guard let (member, memberFull) = group.next(maxQueued: self.core.limits.maxQueued) else { continue }
-            if memberFull { routed.full = group }
+            if memberFull { full = group }
             let qos = min(message.qos, member.qos)
-            var copy = OutboundMessage(message: message, qos: qos, retain: false, sharedGroup: group.key)
-            if let makeAcknowledgement {
-                let acknowledgement = routed.acknowledgement ?? makeAcknowledgement()
-                acknowledgement.hold()
-                routed.acknowledgement = acknowledgement
-                copy.acknowledgement = acknowledgement
-            }
-            self.deliver(Delivery(session: member.session, message: copy))
+            self.deliver(Delivery(session: member.session, message: OutboundMessage(message: message, qos: qos, retain: false, sharedGroup: group.key)))
         }
-        routed.acknowledgement?.routed()
-        return routed
+        return full
     }
 
     /// One copy per session, at the highest QoS any of its matching filters granted.

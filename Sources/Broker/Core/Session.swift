@@ -59,11 +59,7 @@ final class Session: @unchecked Sendable {
     @discardableResult
     func enqueue(_ message: OutboundMessage) -> EnqueueResult {
         if message.qos == .atMostOnce {
-            guard let connection = self.connection else {
-                // At most once, as the subscriber asked: nothing left to wait for.
-                message.delivered()
-                return .dropped
-            }
+            guard let connection = self.connection else { return .dropped }
             if connection.isWritable && self.pending.isEmpty {
                 self.send(message, on: connection)
                 return .accepted
@@ -109,22 +105,18 @@ final class Session: @unchecked Sendable {
             topic: message.message.topic, payload: message.message.payload, qos: message.qos,
             retain: message.retain, dup: false, packetID: packetID
         ))
-        if message.qos == .atMostOnce { message.delivered() }
         self.metrics.messagesOut(message.qos)
     }
 
     // MARK: Acknowledgements from the client
 
     func pubAck(_ id: UInt16) {
-        guard let entry = self.inflight.acknowledge(id, stage: .awaitingPubAck) else { return }
-        entry.message.delivered()
-        self.pump()
+        if self.inflight.acknowledge(id, stage: .awaitingPubAck) != nil { self.pump() }
     }
 
-    /// PUBREC is answered with PUBREL even for an unknown id, so that the client can finish. The
-    /// member has a QoS 2 copy once it sent PUBREC: that releases the publisher's acknowledgement.
+    /// PUBREC is answered with PUBREL even for an unknown id, so that the client can finish.
     func pubRec(_ id: UInt16) {
-        self.inflight.received(id).firstReceipt?.delivered()
+        _ = self.inflight.received(id)
         self.connection?.write(packet: .pubrel(packetID: id))
     }
 
