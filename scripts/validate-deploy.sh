@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checks the deployment files without Docker or kubectl (make validate-deploy):
 #   1. hadolint on docker/Dockerfile* (settings: .hadolint.yaml), shellcheck on the scripts
-#   2. deploy/docker-compose.yml against the Compose specification's JSON Schema
-#      (COMPOSE_SCHEMA, default ../shared/schemas/compose-spec.json) plus project rules
+#   2. deploy/docker-compose.yml against the Compose specification's JSON Schema, as shipped by
+#      check-jsonschema (--builtin-schema vendor.compose-spec), plus project rules
 #   3. deploy/kubernetes: base and every overlay rendered by scripts/render-kustomize.py, each
 #      manifest checked by kubernetes-validate --strict against the oldest and the newest
 #      Kubernetes versions we support (K8S_VERSIONS), plus project rules (security, probes)
@@ -13,7 +13,6 @@ cd "$(dirname "$0")/.."
 
 venv=.build/venv-deploy
 requirements=scripts/requirements-deploy.txt
-schema="${COMPOSE_SCHEMA:-../shared/schemas/compose-spec.json}"
 rendered=.build/deploy-rendered
 k8s_versions="${K8S_VERSIONS:-1.29.0 1.37.0}"
 failures=0
@@ -45,10 +44,9 @@ for script in docker/*.sh scripts/validate-deploy.sh; do
     if "${bin}/shellcheck" "${script}"; then echo "ok  ${script}"; else fail "shellcheck ${script}"; fi
 done
 
-step "docker compose file against the Compose specification"
-if [ ! -f "${schema}" ]; then
-    fail "no Compose schema at ${schema} (set COMPOSE_SCHEMA)"
-elif "${bin}/python" scripts/validate-compose.py deploy/docker-compose.yml "${schema}"; then
+step "docker compose file against the Compose specification (check-jsonschema $("${bin}/check-jsonschema" --version | awk '{print $NF}'))"
+if "${bin}/check-jsonschema" --builtin-schema vendor.compose-spec deploy/docker-compose.yml \
+    && "${bin}/python" scripts/validate-compose.py deploy/docker-compose.yml; then
     :
 else
     fail "deploy/docker-compose.yml"
