@@ -111,11 +111,15 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))  // the broker notices the member left
             let (device, _) = try await RawClient.connect(broker, clientID: "dev")
             try await device.publish("admin:d/attrs", "kept", qos: .atLeastOnce, id: 1)
-            _ = try await device.next()
-            // A new replica joins; the old session's message reaches it once that session expires.
+            // A new replica joins; the old session's message reaches it once that session expires,
+            // and only its PUBACK acknowledges the device's PUBLISH (end to end).
             let (fresh, _) = try await RawClient.connect(broker, clientID: "v2k-new", cleanSession: false)
             _ = try await fresh.subscribe([("$share/g/+/attrs", .atLeastOnce)])
-            #expect(try await fresh.nextPublish(timeout: .seconds(4)).payloadString == "kept")
+            let kept = try await fresh.nextPublish(timeout: .seconds(4))
+            #expect(kept.payloadString == "kept")
+            try await device.expectSilence()
+            try await fresh.send(.puback(packetID: kept.packetID!))
+            guard case .packet(.puback(1)) = try await device.next() else { throw TestFailure("no PUBACK for the device") }
             // And once expired (1 s after it left) the session is gone: reconnecting finds none.
             try await Task.sleep(for: .milliseconds(1200))
             let (_, ack) = try await RawClient.connect(broker, clientID: "v2k-old", cleanSession: false)

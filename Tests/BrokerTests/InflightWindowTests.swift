@@ -45,10 +45,12 @@ import Testing
         let early = window.acknowledge(id, stage: .awaitingPubAck)
         #expect(early == nil)
         let received = window.received(id)
-        #expect(received)
+        #expect(received.inFlight && received.firstReceipt != nil)
+        let repeated = window.received(id)
+        #expect(repeated.inFlight && repeated.firstReceipt == nil)
         let completed = window.acknowledge(id, stage: .awaitingPubComp)
         #expect(completed != nil)
         let again = window.received(id)
-        #expect(!again)
+        #expect(!again.inFlight)
     }
 }

@@ -43,6 +43,9 @@ public struct BrokerConfiguration: Sendable {
     public static let defaultSessionExpirySeconds = 7 * 86_400
     /// On SIGTERM, how long online subscribers get to receive what is queued for them.
     public var shutdownDrainMilliseconds: Int64 = 5000
+    /// A QoS 1/2 PUBLISH matching shared subscriptions is acknowledged to its publisher only when a
+    /// member of every matching group acknowledged it (with v2k-bridge: once it is in Kafka).
+    public var endToEndAcknowledgement = true
 
     public init(tls: TLSFiles) {
         self.tls = tls
@@ -69,6 +72,8 @@ public struct BrokerConfiguration: Sendable {
         self.limits.maxSessionsPerIdentity = try env.int("BROKER_MAX_SESSIONS_PER_IDENTITY", default: 100, in: 1...10_000_000)
         self.limits.maxRetainedMessages = try env.int("BROKER_MAX_RETAINED_MESSAGES", default: 100_000, in: 0...100_000_000)
         self.limits.maxRetainedBytes = try env.int("BROKER_MAX_RETAINED_BYTES", default: 64 << 20, in: 0...(1 << 40))
+        self.limits.maxUnacknowledgedPublishes = try env.int("BROKER_MAX_UNACKED_PUBLISHES", default: 1000, in: 1...1_000_000)
+        self.endToEndAcknowledgement = try env.bool("BROKER_END_TO_END_ACK", default: true)
         self.limits.connectTimeoutMilliseconds = Int64(try env.int("BROKER_CONNECT_TIMEOUT_MS", default: 10_000, in: 100...3_600_000))
         self.authorization = try env.enumeration("BROKER_AUTHZ", default: AuthorizationMode.dojot)
         self.aclFile = env.optionalString("BROKER_ACL_FILE")

@@ -7,7 +7,7 @@ import NIOTLS
 
 /// One client connection: CONNECT, then the packets of an established session. It lives on its
 /// channel's event loop with that loop's router and the session it owns.
-final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, FlushableConnection {
+final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, FlushableConnection, AcknowledgingPublisher {
     typealias InboundIn = MQTTPacket
     typealias OutboundOut = ByteBuffer
 
@@ -38,6 +38,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     private var lifetimeEnd: Scheduled<Void>?
     private var backlog: [MQTTPacket] = []
     private var pausedOn: SharedGroup?
+    /// QoS 1/2 PUBLISHes whose acknowledgement waits for shared-group members (end to end).
+    private var acknowledgements = PublisherAckQueue()
+    /// Reading stopped because too many acknowledgements are waiting.
+    private var pausedForAcknowledgements = false
     /// Shared, never copied per connection: the connection's fields are added only to the
     /// lines it logs (`metadata`), which keeps idle connections small.
     private let logger: Logger
@@ -316,18 +320,53 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             return
         }
         if publish.qos == .exactlyOnce, !session.awaitingPubRel.insert(publish.packetID!).inserted {
-            // A retransmission of a message already routed: acknowledge, never route twice.
-            self.writePacket(.pubrec(packetID: publish.packetID!))
+            // A retransmission of a message already routed: acknowledge (once its groups have it),
+            // never route twice.
+            if !self.acknowledgements.isWaiting(packetID: publish.packetID!) { self.writePacket(.pubrec(packetID: publish.packetID!)) }
             return
         }
         let message = BrokerMessage(topic: publish.topic, payload: publish.payload, qos: publish.qos, retain: publish.retain)
         if publish.retain { self.core.retained.store(message) }
-        if let full = self.router.route(message) { self.pause(until: full) }
-        switch publish.qos {
-        case .atMostOnce: break
-        case .atLeastOnce: self.writePacket(.puback(packetID: publish.packetID!))
-        case .exactlyOnce: self.writePacket(.pubrec(packetID: publish.packetID!))
+        let sequence = self.acknowledgements.nextSequence
+        let endToEnd = publish.qos != .atMostOnce && self.core.configuration.endToEndAcknowledgement
+        let routed = self.router.route(message, acknowledgement: endToEnd ? {
+            DeliveryAcknowledgement(sequence: sequence, publisher: self, loop: self.router.eventLoop)
+        } : nil)
+        if let full = routed.full { self.pause(until: full) }
+        guard let packetID = publish.packetID, publish.qos != .atMostOnce else { return }
+        if routed.acknowledgement == nil, self.acknowledgements.isEmpty {
+            return self.writeAcknowledgement(packetID: packetID, qos: publish.qos)
         }
+        // Waits for the groups' members, or behind an earlier PUBLISH that does (MQTT keeps order).
+        self.acknowledgements.append(packetID: packetID, qos: publish.qos, ready: routed.acknowledgement == nil)
+        self.writeReadyAcknowledgements()
+        if self.acknowledgements.count >= self.core.limits.maxUnacknowledgedPublishes, !self.pausedForAcknowledgements {
+            self.pausedForAcknowledgements = true
+            self.core.metrics.publisherPauses.increment()
+            self.updateReading()
+        }
+    }
+
+    private func writeAcknowledgement(packetID: UInt16, qos: QoS) {
+        self.writePacket(qos == .exactlyOnce ? .pubrec(packetID: packetID) : .puback(packetID: packetID))
+    }
+
+    private func writeReadyAcknowledgements() {
+        while let ready = self.acknowledgements.popReady() {
+            self.writeAcknowledgement(packetID: ready.packetID, qos: ready.qos)
+        }
+    }
+
+    /// Every shared-group member acknowledged the PUBLISH at `sequence`.
+    func deliveryAcknowledged(_ sequence: UInt64) {
+        guard case .connected = self.state else { return }
+        self.acknowledgements.markReady(sequence)
+        self.writeReadyAcknowledgements()
+        if self.pausedForAcknowledgements, self.acknowledgements.count < self.core.limits.maxUnacknowledgedPublishes / 2 {
+            self.pausedForAcknowledgements = false
+            self.updateReading()
+        }
+        self.router.flush()
     }
 
     private func handleSubscribe(_ subscribe: SubscribePacket, session: Session) {
@@ -400,8 +439,14 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         guard self.pausedOn == nil else { return }
         self.pausedOn = group
         self.core.metrics.publisherPauses.increment()
-        self.context?.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        self.updateReading()
         self.scheduleResumeCheck()
+    }
+
+    /// Reads while nothing holds the publisher back.
+    private func updateReading() {
+        let read = self.pausedOn == nil && !self.pausedForAcknowledgements
+        self.context?.channel.setOption(ChannelOptions.autoRead, value: read).whenComplete { _ in }
     }
 
     private func scheduleResumeCheck() {
@@ -409,7 +454,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             guard let group = self.pausedOn, case .connected = self.state else { return }
             if group.hasRoom(maxQueued: self.core.limits.maxQueued) {
                 self.pausedOn = nil
-                self.context?.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+                self.updateReading()
             } else {
                 self.scheduleResumeCheck()
             }

@@ -10,6 +10,9 @@ public struct BrokerLimits: Sendable, Hashable {
     /// 0: no limit.
     public var maxConnections: Int = 0
     public var maxClientIDLength: Int = 256
+    /// QoS 1/2 PUBLISHes of one connection waiting for their acknowledgement (end to end); past
+    /// it the broker stops reading from that publisher until half of them are acknowledged.
+    public var maxUnacknowledgedPublishes: Int = 1000
     /// Sessions one identity may hold at once; past it a new session replaces the identity's
     /// longest-known offline one, or is refused when all are online.
     public var maxSessionsPerIdentity: Int = 100

@@ -25,4 +25,9 @@ struct OutboundMessage: Sendable {
     /// Set when the message came through a retained-message replay or keeps its retain flag.
     var retain: Bool
     var sharedGroup: SharedGroupKey?
+    /// Set on a shared-group copy whose publisher waits for its acknowledgement.
+    var acknowledgement: DeliveryAcknowledgement? = nil
+
+    /// This copy's delivery is done (acknowledged by the member, or sent at QoS 0).
+    func delivered() { self.acknowledgement?.release() }
 }

@@ -62,11 +62,13 @@ struct InflightWindow {
     }
 
     /// PUBREC moves a QoS 2 message to its second stage.
-    /// - Returns: whether the id is in flight (in either stage).
-    mutating func received(_ id: UInt16) -> Bool {
-        guard let index = self.slotIndex(of: id), let entry = self.slots[index] else { return false }
-        if entry.stage == .awaitingPubRec { self.slots[index]?.stage = .awaitingPubComp }
-        return true
+    /// - Returns: whether the id is in flight (in either stage), and the message when this PUBREC
+    ///   is its first (the member has it then).
+    mutating func received(_ id: UInt16) -> (inFlight: Bool, firstReceipt: OutboundMessage?) {
+        guard let index = self.slotIndex(of: id), let entry = self.slots[index] else { return (false, nil) }
+        guard entry.stage == .awaitingPubRec else { return (true, nil) }
+        self.slots[index]?.stage = .awaitingPubComp
+        return (true, entry.message)
     }
 
     /// Takes out the messages that came through shared subscriptions (they go to another member

@@ -30,10 +30,19 @@ final class LoopRouter {
 
     // MARK: Routing
 
+    struct Routed {
+        /// A shared group none of whose members had room: the publisher should pause.
+        var full: SharedGroup?
+        /// Made (by `acknowledgement`) when the message went to at least one shared group.
+        var acknowledgement: DeliveryAcknowledgement?
+    }
+
     /// Routes a published message to every matching subscription.
-    /// - Returns: a shared group none of whose members had room: the publisher should pause.
+    /// - Parameter acknowledgement: makes the publisher's acknowledgement that the shared-group
+    ///   copies carry; nil when the publisher is acknowledged at once (QoS 0, or end-to-end
+    ///   acknowledgement off). Called at most once, only when a group matches.
     @discardableResult
-    func route(_ message: BrokerMessage) -> SharedGroup? {
+    func route(_ message: BrokerMessage, acknowledgement makeAcknowledgement: (() -> DeliveryAcknowledgement)? = nil) -> Routed {
         self.scratchMatches.removeAll(keepingCapacity: true)
         self.scratchGroups.removeAll(keepingCapacity: true)
         self.subscriptions.forEachMatch(topic: message.topic) { _, entry in
@@ -47,14 +56,22 @@ final class LoopRouter {
             let qos = min(message.qos, granted)
             self.deliver(Delivery(session: session, message: OutboundMessage(message: message, qos: qos, retain: false, sharedGroup: nil)))
         }
-        var full: SharedGroup?
+        var routed = Routed()
         for group in self.scratchGroups {
             guard let (member, memberFull) = group.next(maxQueued: self.core.limits.maxQueued) else { continue }
-            if memberFull { full = group }
+            if memberFull { routed.full = group }
             let qos = min(message.qos, member.qos)
-            self.deliver(Delivery(session: member.session, message: OutboundMessage(message: message, qos: qos, retain: false, sharedGroup: group.key)))
+            var copy = OutboundMessage(message: message, qos: qos, retain: false, sharedGroup: group.key)
+            if let makeAcknowledgement {
+                let acknowledgement = routed.acknowledgement ?? makeAcknowledgement()
+                acknowledgement.hold()
+                routed.acknowledgement = acknowledgement
+                copy.acknowledgement = acknowledgement
+            }
+            self.deliver(Delivery(session: member.session, message: copy))
         }
-        return full
+        routed.acknowledgement?.routed()
+        return routed
     }
 
     /// One copy per session, at the highest QoS any of its matching filters granted.

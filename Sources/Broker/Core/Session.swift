@@ -59,7 +59,11 @@ final class Session: @unchecked Sendable {
     @discardableResult
     func enqueue(_ message: OutboundMessage) -> EnqueueResult {
         if message.qos == .atMostOnce {
-            guard let connection = self.connection else { return .dropped }
+            guard let connection = self.connection else {
+                // At most once, as the subscriber asked: nothing left to wait for.
+                message.delivered()
+                return .dropped
+            }
             if connection.isWritable && self.pending.isEmpty {
                 self.send(message, on: connection)
                 return .accepted
@@ -105,18 +109,22 @@ final class Session: @unchecked Sendable {
             topic: message.message.topic, payload: message.message.payload, qos: message.qos,
             retain: message.retain, dup: false, packetID: packetID
         ))
+        if message.qos == .atMostOnce { message.delivered() }
         self.metrics.messagesOut(message.qos)
     }
 
     // MARK: Acknowledgements from the client
 
     func pubAck(_ id: UInt16) {
-        if self.inflight.acknowledge(id, stage: .awaitingPubAck) != nil { self.pump() }
+        guard let entry = self.inflight.acknowledge(id, stage: .awaitingPubAck) else { return }
+        entry.message.delivered()
+        self.pump()
     }
 
-    /// PUBREC is answered with PUBREL even for an unknown id, so that the client can finish.
+    /// PUBREC is answered with PUBREL even for an unknown id, so that the client can finish. The
+    /// member has a QoS 2 copy once it sent PUBREC: that releases the publisher's acknowledgement.
     func pubRec(_ id: UInt16) {
-        _ = self.inflight.received(id)
+        self.inflight.received(id).firstReceipt?.delivered()
         self.connection?.write(packet: .pubrel(packetID: id))
     }
 

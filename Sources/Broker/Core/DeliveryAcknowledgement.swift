@@ -1,0 +1,49 @@
+import NIOCore
+import Synchronization
+
+/// The publisher's side of one QoS 1/2 PUBLISH that went to shared-subscription groups: the
+/// publisher gets its PUBACK (PUBREC) only when every group's member has acknowledged its copy.
+/// With the v2k-bridge acknowledging after Kafka's delivery report, a device's PUBACK then means
+/// "in Kafka".
+///
+/// A count of holds: one while routing is in progress, one per group copy. The copies travel with
+/// the message (through hand-overs to other members) and release their hold exactly once, when
+/// the member acknowledges (or is sent the copy at QoS 0). The last release tells the publisher's
+/// connection, on its own loop; a publisher gone meanwhile is simply not told.
+final class DeliveryAcknowledgement: @unchecked Sendable {
+    /// Position in the publisher's acknowledgement queue.
+    let sequence: UInt64
+    private let holds = Atomic<Int>(1)
+    private let loop: any EventLoop
+    /// Read and written on `loop` only; weak, so that a message waiting for an offline member
+    /// does not keep a closed connection in memory.
+    private weak var publisher: (any AcknowledgingPublisher)?
+
+    init(sequence: UInt64, publisher: any AcknowledgingPublisher, loop: any EventLoop) {
+        self.sequence = sequence
+        self.publisher = publisher
+        self.loop = loop
+    }
+
+    /// One more copy must be acknowledged (called while routing, before `routed`).
+    func hold() {
+        self.holds.add(1, ordering: .relaxed)
+    }
+
+    /// Routing is over: from now on the copies alone decide.
+    func routed() { self.release() }
+
+    /// A member acknowledged its copy.
+    func release() {
+        guard self.holds.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 else { return }
+        self.loop.execute {
+            self.publisher?.deliveryAcknowledged(self.sequence)
+        }
+    }
+}
+
+/// A connection whose PUBLISHes may be acknowledged later than they arrive.
+protocol AcknowledgingPublisher: AnyObject {
+    /// On the connection's loop: every copy of the message at `sequence` was acknowledged.
+    func deliveryAcknowledged(_ sequence: UInt64)
+}
