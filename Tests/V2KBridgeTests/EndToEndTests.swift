@@ -106,7 +106,11 @@ import Testing
             var stopping = ContinuousClock.now
             try await withBridge(configuration) { bridge in
                 try kafka.setAvailable(false)
-                try await DevicePublishers(port: port, tenant: "drain", devices: 1, messagesPerDevice: 100).run(timeout: .seconds(20))
+                // Kafka is away, so the broker's end-to-end acknowledgement holds the devices' PUBACKs.
+                var publishers = DevicePublishers(port: port, tenant: "drain", devices: 1, messagesPerDevice: 100)
+                publishers.window = 100
+                publishers.awaitAcknowledgements = false
+                try await publishers.run(timeout: .seconds(20))
                 try await eventually("100 messages in flight") { bridge.delivery.ledger.count == 100 ? true : nil }
                 #expect(bridge.acknowledgedCount == 0)
                 stopping = ContinuousClock.now
@@ -133,7 +137,9 @@ import Testing
             let running = Task { try await bridge.run() }
             try await eventually("the bridge to subscribe") { readiness.waiting.contains("mqtt") ? nil : true }
             try kafka.setAvailable(false)
-            try await DevicePublishers(port: port, tenant: "fatal", devices: 1, messagesPerDevice: 20).run(timeout: .seconds(20))
+            var publishers = DevicePublishers(port: port, tenant: "fatal", devices: 1, messagesPerDevice: 20)
+            publishers.awaitAcknowledgements = false  // held by the broker until Kafka has them
+            try await publishers.run(timeout: .seconds(20))
             try await eventually("20 messages in flight") { bridge.delivery.ledger.count == 20 ? true : nil }
             bridge.delivery.reportFatal(KafkaError(code: .fatal, message: "injected by the test", isFatal: true))
             try kafka.setAvailable(true)

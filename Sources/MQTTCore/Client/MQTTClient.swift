@@ -110,6 +110,16 @@ extension MQTTClient {
 
     public func disconnectFuture() -> EventLoopFuture<Void> {
         let promise = self.eventLoop.makePromise(of: Void.self)
+        // On the loop, like `publishFuture`: a PUBLISH asked for before the DISCONNECT leaves first.
+        if self.eventLoop.inEventLoop {
+            self.startDisconnect(promise)
+        } else {
+            self.eventLoop.execute { self.startDisconnect(promise) }
+        }
+        return promise.futureResult
+    }
+
+    private func startDisconnect(_ promise: EventLoopPromise<Void>) {
         switch self.state.withLockedValue({ $0.machine.disconnect(promise: promise) }) {
         case .sendDisconnect(let channel):
             channel.writeAndFlush(MQTTPacket.disconnect).whenComplete { _ in channel.close(promise: nil) }
@@ -120,7 +130,6 @@ extension MQTTClient {
         case .done:
             promise.succeed()
         }
-        return promise.futureResult
     }
 
     /// Ends the client: every pending operation fails with `MQTTClientError.shutdown`, the

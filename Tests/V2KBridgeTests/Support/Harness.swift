@@ -45,11 +45,15 @@ struct DevicePublishers {
     let devices: Int
     let messagesPerDevice: Int
     var window = 50
+    /// false: hand every message to the client and return without waiting for PUBACKs (which,
+    /// with the broker's end-to-end acknowledgement, wait for Kafka). Needs `window >= messagesPerDevice`.
+    var awaitAcknowledgements = true
 
     /// Publishes everything; returns when every PUBACK has come, or throws after `timeout`.
     func run(timeout: Duration = .seconds(60), progress: (@Sendable (Int) -> Void)? = nil) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let window = self.window, tenant = self.tenant, count = self.messagesPerDevice, port = self.port
+        let awaitAcknowledgements = self.awaitAcknowledgements
         let clients = (0..<devices).map { n in
             MQTTClient(configuration: MQTTClientConfiguration(
                 host: "127.0.0.1", port: port, clientID: "\(tenant):dev\(n)", cleanSession: false, username: "\(tenant):dev\(n)",
@@ -71,7 +75,9 @@ struct DevicePublishers {
                     for i in 0..<count {
                         guard ContinuousClock.now < deadline else { throw TimedOut(what: "publishing") }
                         let payload = ByteBuffer(string: #"{"id":"dev\#(n)-\#(i)","n":\#(i)}"#)
-                        pending.append(client.publishFuture(topic: "\(tenant):dev\(n)/attrs", payload: payload))
+                        let acknowledged = client.publishFuture(topic: "\(tenant):dev\(n)/attrs", payload: payload)
+                        guard awaitAcknowledgements else { continue }
+                        pending.append(acknowledged)
                         if pending.count >= window { try await pending.removeFirst().get() }
                         if n == 0, i % 100 == 0 { progress?(i * clients.count) }
                     }
