@@ -139,7 +139,7 @@ let brokerTargets: [Target] = [
     .testTarget(name: "MQTTAuthorizationTests", dependencies: ["MQTTAuthorization", "MQTTCore"]),
     .target(
         name: "Broker",
-        dependencies: ["MQTTCore", "MQTTAuthorization", "X509", logging, metrics, nioSSL, "ServiceRuntime",
+        dependencies: ["MQTTCore", "MQTTAuthorization", "X509", "BrokerStore", logging, metrics, nioSSL, "ServiceRuntime",
                        .product(name: "NIOTLS", package: "swift-nio"),
                        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                        .product(name: "UnixSignals", package: "swift-service-lifecycle")]
@@ -148,7 +148,7 @@ let brokerTargets: [Target] = [
     .executableTarget(name: "BrokerMain", dependencies: ["Broker", "ServiceRuntime"]),
     .testTarget(
         name: "BrokerTests",
-        dependencies: ["Broker", "MQTTCore", "MQTTAuthorization", "ServiceRuntime", "X509", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+        dependencies: ["Broker", "BrokerStore", "TestSupport", "MQTTCore", "MQTTAuthorization", "ServiceRuntime", "X509", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
     ),
 ]
 
@@ -193,7 +193,7 @@ let bridgeTargets: [Target] = [
     .executableTarget(name: "K2VBridgeMain", dependencies: ["K2VBridge", "ServiceRuntime"]),
     .testTarget(
         name: "K2VBridgeTests",
-        dependencies: ["K2VBridge", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "X509", "ServiceRuntime", logging,
+        dependencies: ["K2VBridge", "TestSupport", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "X509", "ServiceRuntime", logging,
                        .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
     ),
 ]

@@ -234,15 +234,4 @@ import Testing
             #expect(try await replicas[1].waitForExit(timeout: .seconds(20)) == 0)
         }
     }
-
-    /// Reads Kafka until `expected` distinct ids are there or `timeout`; the last count either way.
-    private func waitForDistinctIDs(_ expected: Int, bootstrap: String, topic: String, timeout: Duration) async throws -> KafkaIDCount {
-        let deadline = ContinuousClock.now + timeout
-        var count = try await KafkaIDCount.read(bootstrap: bootstrap, topic: topic)
-        while count.distinct < expected, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .seconds(1))
-            count = try await KafkaIDCount.read(bootstrap: bootstrap, topic: topic)
-        }
-        return count
-    }
 }

@@ -46,6 +46,8 @@ public struct BrokerConfiguration: Sendable {
     /// A QoS 1/2 PUBLISH matching shared subscriptions is acknowledged to its publisher only when a
     /// member of every matching group acknowledged it (with v2k-bridge: once it is in Kafka).
     public var endToEndAcknowledgement = true
+    /// Where sessions, their messages and retained messages are stored (RocksDB); nil: memory only.
+    public var dataDirectory: String?
 
     public init(tls: TLSFiles) {
         self.tls = tls
@@ -88,6 +90,7 @@ public struct BrokerConfiguration: Sendable {
         self.tlsReloadIntervalMilliseconds = Int64(try env.int("BROKER_TLS_RELOAD_INTERVAL_MS", default: 1000, in: 100...3_600_000))
         let expiry = try env.int("BROKER_SESSION_EXPIRY_SEC", default: Self.defaultSessionExpirySeconds, in: 0...(10 * 365 * 86_400))
         self.sessionExpirySeconds = expiry == 0 ? nil : Int64(expiry)
+        self.dataDirectory = try env.optionalFilePath("BROKER_DATA_DIR", default: nil)
         self.shutdownDrainMilliseconds = Int64(try env.int("BROKER_SHUTDOWN_DRAIN_MS", default: 5000, in: 0...600_000))
     }
 }

@@ -1,3 +1,4 @@
+import BrokerStore
 import Logging
 import MQTTAuthorization
 import MQTTCore
@@ -204,7 +205,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         let router = self.router
         let key = SessionKey(identity: identity, clientID: clientID)
         let made = self.core.registry.claim(key, cleanSession: connect.cleanSession) {
-            Session(key: key, cleanSession: connect.cleanSession, location: router.index, limits: self.core.limits, metrics: self.core.metrics)
+            Session(key: key, cleanSession: connect.cleanSession, location: router.index, limits: self.core.limits, metrics: self.core.metrics, store: self.core.durable)
         }
         guard let claim = made else {
             return self.refuse(.serverUnavailable, "identity holds \(self.core.limits.maxSessionsPerIdentity) sessions, all online")
@@ -232,7 +233,11 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             if session.cleanSession { self.core.endOnOwner(session, router: self.router) }
             return
         }
-        if resumed { self.dropSubscriptionsNoLongerAllowed(session) }
+        if resumed {
+            self.dropSubscriptionsNoLongerAllowed(session)
+        } else {
+            session.storeRecord()
+        }
         self.writePacket(.connack(ConnAckPacket(sessionPresent: resumed, returnCode: .accepted)))
         self.state = .connected(session)
         self.log(.debug, "connected", ["session_present": "\(resumed)"])
@@ -246,12 +251,15 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     /// Rights may have changed since the session was made (a new acl-file, a new certificate of the
     /// same identity): a resumed session keeps only what this connection may subscribe to now.
     private func dropSubscriptionsNoLongerAllowed(_ session: Session) {
+        var dropped = false
         for filter in session.subscriptions.keys where !(self.policy?.canSubscribe(filter: filter) ?? false) {
             session.subscriptions.removeValue(forKey: filter)
             self.core.unsubscribe(session, filter: filter, on: self.router)
             self.core.metrics.aclDeniedSubscribe.increment()
             self.log(.info, "resumed subscription no longer allowed, removed", ["filter": "\(filter)"])
+            dropped = true
         }
+        if dropped { session.storeRecord() }
     }
 
     /// Devices are disconnected when their lifetime is over, counted from CONNECT, so that they
@@ -285,7 +293,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         case .puback(let id): session.pubAck(id)
         case .pubrec(let id): session.pubRec(id)
         case .pubrel(let id):
-            session.awaitingPubRel.remove(id)
+            session.releasedQoS2(id)
             self.writePacket(.pubcomp(packetID: id))
         case .pubcomp(let id): session.pubComp(id)
         case .subscribe(let subscribe): self.handleSubscribe(subscribe, session: session)
@@ -293,6 +301,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             for filter in unsubscribe.filters where session.subscriptions.removeValue(forKey: filter) != nil {
                 self.core.unsubscribe(session, filter: filter, on: self.router)
             }
+            session.storeRecord()
             self.writePacket(.unsuback(packetID: unsubscribe.packetID))
         case .pingreq: self.writePacket(.pingresp)
         case .disconnect:
@@ -319,32 +328,45 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             self.context?.close(promise: nil)
             return
         }
-        if publish.qos == .exactlyOnce, !session.awaitingPubRel.insert(publish.packetID!).inserted {
+        // The acknowledgement waits for shared-group members (end to end) and for store writes.
+        var slot: AcknowledgementSlot?
+        if publish.qos != .atMostOnce, self.core.configuration.endToEndAcknowledgement || self.core.durable != nil {
+            slot = AcknowledgementSlot(sequence: self.acknowledgements.nextSequence, publisher: self, loop: self.router.eventLoop)
+        }
+        if publish.qos == .exactlyOnce, !session.receivedQoS2(publish.packetID!, acknowledgement: { slot?.hold() }) {
             // A retransmission of a message already routed: acknowledge (once its groups have it),
             // never route twice.
             if !self.acknowledgements.isWaiting(packetID: publish.packetID!) { self.writePacket(.pubrec(packetID: publish.packetID!)) }
             return
         }
         let message = BrokerMessage(topic: publish.topic, payload: publish.payload, qos: publish.qos, retain: publish.retain)
-        if publish.retain { self.core.retained.store(message) }
-        let sequence = self.acknowledgements.nextSequence
-        let endToEnd = publish.qos != .atMostOnce && self.core.configuration.endToEndAcknowledgement
-        let routed = self.router.route(message, acknowledgement: endToEnd ? {
-            DeliveryAcknowledgement(sequence: sequence, publisher: self, loop: self.router.eventLoop)
-        } : nil)
+        if publish.retain { self.retain(message, acknowledgement: &slot) }
+        let routed = self.router.route(message, acknowledgement: &slot)
+        slot?.finish()
         if let full = routed.full { self.pause(until: full) }
         guard let packetID = publish.packetID, publish.qos != .atMostOnce else { return }
-        if routed.acknowledgement == nil, self.acknowledgements.isEmpty {
+        let waits = slot?.acknowledgement != nil
+        if !waits, self.acknowledgements.isEmpty {
             return self.writeAcknowledgement(packetID: packetID, qos: publish.qos)
         }
-        // Waits for the groups' members, or behind an earlier PUBLISH that does (MQTT keeps order).
-        self.acknowledgements.append(packetID: packetID, qos: publish.qos, ready: routed.acknowledgement == nil)
+        // Waits for the groups' members or the store, or behind an earlier PUBLISH that does
+        // (MQTT keeps the order of acknowledgements).
+        self.acknowledgements.append(packetID: packetID, qos: publish.qos, ready: !waits)
         self.writeReadyAcknowledgements()
         if self.acknowledgements.count >= self.core.limits.maxUnacknowledgedPublishes, !self.pausedForAcknowledgements {
             self.pausedForAcknowledgements = true
             self.core.metrics.publisherPauses.increment()
             self.updateReading()
         }
+    }
+
+    /// Keeps (or clears) the topic's retained message; with a store, on disk before the publisher's
+    /// acknowledgement.
+    private func retain(_ message: BrokerMessage, acknowledgement slot: inout AcknowledgementSlot?) {
+        guard self.core.retained.store(message), let journal = self.core.durable?.journal(self.router.index) else { return }
+        let mutation: StoreMutation = message.payload.readableBytes == 0
+            ? .deleteRetained(topic: message.topic) : .putRetained(RetainedMessage(message))
+        journal.add(mutation, releasing: slot?.hold())
     }
 
     private func writeAcknowledgement(packetID: UInt16, qos: QoS) {
@@ -390,6 +412,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             codes.append(.granted(subscription.qos))
             if shared == nil { granted.append((filter, subscription.qos)) }
         }
+        session.storeRecord()
         self.writePacket(.suback(SubAckPacket(packetID: subscribe.packetID, returnCodes: codes)))
         // Retained messages follow the SUBACK; shared subscriptions get none.
         for (filter, qos) in granted {
@@ -410,6 +433,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         } else {
             let handedOver = session.detach()
             for message in self.router.redistribute(handedOver, from: session) { session.enqueue(message) }
+            session.storeRecord(disconnectedAtMillis: WallClock.nowMillis())
             self.core.scheduleExpiry(of: session, on: self.router)
         }
         self.log(.debug, "disconnected")
@@ -422,7 +446,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             return
         }
         let message = BrokerMessage(topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain)
-        if will.retain { self.core.retained.store(message) }
+        var nobodyWaits: AcknowledgementSlot?
+        if will.retain { self.retain(message, acknowledgement: &nobodyWaits) }
         self.router.route(message)
     }
 

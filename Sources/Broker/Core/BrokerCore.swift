@@ -1,3 +1,5 @@
+import BrokerStore
+import Logging
 import MQTTCore
 import MQTTAuthorization
 import NIOCore
@@ -13,6 +15,8 @@ final class BrokerCore: Sendable {
     let configuration: BrokerConfiguration
     let metrics: BrokerMetrics
     let authorizer: any Authorizer
+    /// Nil: memory only (no `BROKER_DATA_DIR`).
+    let durable: DurableStore?
     /// Written once by `start`, before any connection is accepted; read-only afterwards.
     nonisolated(unsafe) private(set) var routers: [NIOLoopBound<LoopRouter>] = []
     private let loopIndexes: [ObjectIdentifier: Int]
@@ -24,8 +28,11 @@ final class BrokerCore: Sendable {
 
     var loopCount: Int { self.loops.count }
 
-    init(group: any EventLoopGroup, configuration: BrokerConfiguration, authorizer: any Authorizer, metrics: BrokerMetrics) throws {
-        self.loops = Array(group.makeIterator())
+    init(group: any EventLoopGroup, configuration: BrokerConfiguration, authorizer: any Authorizer, metrics: BrokerMetrics,
+         store: BrokerStore? = nil, logger: Logger = Logger(label: "broker")) throws {
+        let loops = Array(group.makeIterator())
+        self.loops = loops
+        self.durable = store.map { DurableStore(store: $0, loops: loops, configuration: configuration, metrics: metrics, logger: logger) }
         self.configuration = configuration
         self.limits = configuration.limits
         self.registry = SessionRegistry(maxSessionsPerIdentity: configuration.limits.maxSessionsPerIdentity)
@@ -115,11 +122,12 @@ final class BrokerCore: Sendable {
         }
     }
 
-    /// Ends a persistent session whose client has not come back within the expiry time.
-    func scheduleExpiry(of session: Session, on router: LoopRouter) {
+    /// Ends a persistent session whose client has not come back within the expiry time (or
+    /// `milliseconds`, what is left of it after a restart).
+    func scheduleExpiry(of session: Session, on router: LoopRouter, in milliseconds: Int64? = nil) {
         guard let seconds = self.configuration.sessionExpirySeconds else { return }
         let attachments = session.attachments
-        router.eventLoop.scheduleTask(in: .seconds(seconds)) {
+        router.eventLoop.scheduleTask(in: .milliseconds(milliseconds ?? seconds * 1000)) {
             self.onOwner(of: session) { owner in
                 guard !session.isOnline, !session.isTerminated, session.attachments == attachments else { return }
                 self.metrics.sessionExpiries.increment()
@@ -135,8 +143,7 @@ final class BrokerCore: Sendable {
         session.subscriptions.removeAll()
         self.registry.remove(session)
         self.metrics.sessions.set(Double(self.registry.count))
-        let leftovers = router.redistribute(messages, from: session)
-        if !leftovers.isEmpty { self.metrics.sharedUndeliverable.increment(by: leftovers.count) }
+        router.dropUndeliverable(router.redistribute(messages, from: session))
         router.flush()
     }
 }

@@ -27,6 +27,8 @@ struct OutboundMessage: Sendable {
     var sharedGroup: SharedGroupKey?
     /// Set on a shared-group copy whose publisher waits for its acknowledgement.
     var acknowledgement: DeliveryAcknowledgement? = nil
+    /// Its sequence in the durable store, once its session has stored it.
+    var storeSequence: UInt64? = nil
 
     /// This copy's delivery is done (acknowledged by the member, or sent at QoS 0).
     func delivered() { self.acknowledgement?.release() }

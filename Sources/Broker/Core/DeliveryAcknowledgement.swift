@@ -47,3 +47,29 @@ protocol AcknowledgingPublisher: AnyObject {
     /// On the connection's loop: every copy of the message at `sequence` was acknowledged.
     func deliveryAcknowledged(_ sequence: UInt64)
 }
+
+/// A publisher's acknowledgement made on first need: most QoS 1 PUBLISHes match no shared group
+/// and no stored session, and then nothing is allocated for them.
+struct AcknowledgementSlot {
+    let sequence: UInt64
+    let publisher: any AcknowledgingPublisher
+    let loop: any EventLoop
+    private(set) var acknowledgement: DeliveryAcknowledgement?
+
+    init(sequence: UInt64, publisher: any AcknowledgingPublisher, loop: any EventLoop) {
+        self.sequence = sequence
+        self.publisher = publisher
+        self.loop = loop
+    }
+
+    /// One more thing (a member's acknowledgement, a store commit) the publisher waits for.
+    mutating func hold() -> DeliveryAcknowledgement {
+        let acknowledgement = self.acknowledgement ?? DeliveryAcknowledgement(sequence: self.sequence, publisher: self.publisher, loop: self.loop)
+        acknowledgement.hold()
+        self.acknowledgement = acknowledgement
+        return acknowledgement
+    }
+
+    /// Routing and storing are done: from now on the holds alone decide.
+    func finish() { self.acknowledgement?.routed() }
+}

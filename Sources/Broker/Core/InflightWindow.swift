@@ -45,6 +45,15 @@ struct InflightWindow {
         return id
     }
 
+    /// Puts back a message that was in flight before a restart, under its packet id.
+    mutating func restore(_ message: OutboundMessage, packetID: UInt16, stage: Stage) {
+        guard self.sequences[packetID] == nil else { return }
+        if self.storage == nil { self.storage = CircularBuffer(initialCapacity: 16) }
+        self.sequences[packetID] = self.frontSequence + self.slots.count
+        self.slots.append(Entry(packetID: packetID, message: message, stage: stage))
+        if packetID >= self.nextPacketID { self.nextPacketID = packetID == .max ? 1 : packetID + 1 }
+    }
+
     private func slotIndex(of id: UInt16) -> CircularBuffer<Entry?>.Index? {
         guard let sequence = self.sequences[id] else { return nil }
         return self.slots.index(self.slots.startIndex, offsetBy: sequence - self.frontSequence)

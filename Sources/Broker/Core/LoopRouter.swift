@@ -33,16 +33,15 @@ final class LoopRouter {
     struct Routed {
         /// A shared group none of whose members had room: the publisher should pause.
         var full: SharedGroup?
-        /// Made (by `acknowledgement`) when the message went to at least one shared group.
-        var acknowledgement: DeliveryAcknowledgement?
     }
 
     /// Routes a published message to every matching subscription.
-    /// - Parameter acknowledgement: makes the publisher's acknowledgement that the shared-group
-    ///   copies carry; nil when the publisher is acknowledged at once (QoS 0, or end-to-end
-    ///   acknowledgement off). Called at most once, only when a group matches.
+    /// - Parameter slot: the publisher's acknowledgement, made on first need; nil when the
+    ///   publisher is acknowledged at once (QoS 0, or neither end-to-end acknowledgement nor a
+    ///   store). Shared-group copies hold it (end to end) until a member acknowledges them, copies
+    ///   for stored sessions until they are on disk.
     @discardableResult
-    func route(_ message: BrokerMessage, acknowledgement makeAcknowledgement: (() -> DeliveryAcknowledgement)? = nil) -> Routed {
+    func route(_ message: BrokerMessage, acknowledgement slot: inout AcknowledgementSlot?) -> Routed {
         self.scratchMatches.removeAll(keepingCapacity: true)
         self.scratchGroups.removeAll(keepingCapacity: true)
         self.subscriptions.forEachMatch(topic: message.topic) { _, entry in
@@ -54,24 +53,27 @@ final class LoopRouter {
         if self.scratchMatches.count > 1 { self.mergeOverlappingSubscriptions() }
         for (session, granted) in self.scratchMatches {
             let qos = min(message.qos, granted)
-            self.deliver(Delivery(session: session, message: OutboundMessage(message: message, qos: qos, retain: false, sharedGroup: nil)))
+            var copy = OutboundMessage(message: message, qos: qos, retain: false, sharedGroup: nil)
+            if slot != nil, session.durable?.stores(copy) == true { copy.acknowledgement = slot!.hold() }
+            self.deliver(Delivery(session: session, message: copy))
         }
         var routed = Routed()
+        let endToEnd = self.core.configuration.endToEndAcknowledgement
         for group in self.scratchGroups {
             guard let (member, memberFull) = group.next(maxQueued: self.core.limits.maxQueued) else { continue }
             if memberFull { routed.full = group }
             let qos = min(message.qos, member.qos)
             var copy = OutboundMessage(message: message, qos: qos, retain: false, sharedGroup: group.key)
-            if let makeAcknowledgement {
-                let acknowledgement = routed.acknowledgement ?? makeAcknowledgement()
-                acknowledgement.hold()
-                routed.acknowledgement = acknowledgement
-                copy.acknowledgement = acknowledgement
-            }
+            if slot != nil, endToEnd || member.session.durable?.stores(copy) == true { copy.acknowledgement = slot!.hold() }
             self.deliver(Delivery(session: member.session, message: copy))
         }
-        routed.acknowledgement?.routed()
         return routed
+    }
+
+    /// Routes a message nobody waits for (a will).
+    func route(_ message: BrokerMessage) {
+        var none: AcknowledgementSlot?
+        self.route(message, acknowledgement: &none)
     }
 
     /// One copy per session, at the highest QoS any of its matching filters granted.
@@ -98,8 +100,9 @@ final class LoopRouter {
             if delivery.session.isTerminated {
                 // It ended while this message was on its way: a shared message goes to another member.
                 if delivery.message.sharedGroup != nil {
-                    let leftovers = self.redistribute([delivery.message], from: delivery.session)
-                    if !leftovers.isEmpty { self.core.metrics.sharedUndeliverable.increment(by: leftovers.count) }
+                    self.dropUndeliverable(self.redistribute([delivery.message], from: delivery.session))
+                } else {
+                    delivery.message.delivered()
                 }
                 return
             }
@@ -118,6 +121,7 @@ final class LoopRouter {
 
     /// Ends a batch of work: sends other loops their deliveries, flushes written connections.
     func flush() {
+        self.core.durable?.journal(self.index).commit()
         for target in self.outboxes.indices where !self.outboxes[target].isEmpty {
             let batch = self.outboxes[target]
             self.outboxes[target].removeAll(keepingCapacity: true)
@@ -149,6 +153,13 @@ final class LoopRouter {
         self.deliver(Delivery(session: member.session, message: moved))
         self.core.metrics.sharedRedeliveries.increment()
         return true
+    }
+
+    /// Shared messages no member can take (the group is gone): counted, and nobody waits for them.
+    func dropUndeliverable(_ messages: [OutboundMessage]) {
+        guard !messages.isEmpty else { return }
+        self.core.metrics.sharedUndeliverable.increment(by: messages.count)
+        for message in messages { message.delivered() }
     }
 
     /// Gives messages of a departing member to other members of their groups.

@@ -1,3 +1,4 @@
+import BrokerStore
 import MQTTCore
 import NIOCore
 import Synchronization
@@ -29,16 +30,25 @@ final class Session: @unchecked Sendable {
     private var pending = CircularBuffer<OutboundMessage>(initialCapacity: 1)
     private var inflight = InflightWindow()
     /// Inbound QoS 2 packet ids routed but not yet released (duplicates are not routed again).
-    var awaitingPubRel: Set<UInt16> = []
+    private(set) var awaitingPubRel: Set<UInt16> = []
     private let limits: BrokerLimits
     private let metrics: BrokerMetrics
+    /// Set for a persistent session of a broker with a data directory: what it holds is stored.
+    let durable: DurableStore?
+    private var nextStoreSequence: UInt64 = 1
 
-    init(key: SessionKey, cleanSession: Bool, location: Int, limits: BrokerLimits, metrics: BrokerMetrics) {
+    init(key: SessionKey, cleanSession: Bool, location: Int, limits: BrokerLimits, metrics: BrokerMetrics, store: DurableStore? = nil) {
         self.key = key
         self.cleanSession = cleanSession
         self.location = Atomic(location)
         self.limits = limits
         self.metrics = metrics
+        self.durable = cleanSession ? nil : store
+    }
+
+    /// The journal of the loop that owns the session now.
+    private var journal: LoopJournal? {
+        self.durable?.journal(self.location.load(ordering: .relaxed))
     }
 
     var isOnline: Bool { self.connection != nil }
@@ -58,6 +68,17 @@ final class Session: @unchecked Sendable {
     /// otherwise. QoS 0 messages are never queued for an offline client.
     @discardableResult
     func enqueue(_ message: OutboundMessage) -> EnqueueResult {
+        var message = message
+        if let durable = self.durable, message.storeSequence == nil, durable.stores(message) {
+            let sequence = self.nextStoreSequence
+            self.nextStoreSequence += 1
+            message.storeSequence = sequence
+            // The publisher waits for this write, not for the delivery.
+            let acknowledgement = message.acknowledgement
+            message.acknowledgement = nil
+            durable.journal(self.location.load(ordering: .relaxed))
+                .add(.putMessage(self.key, message.stored(sequence: sequence)), releasing: acknowledgement)
+        }
         if message.qos == .atMostOnce {
             guard let connection = self.connection else {
                 // At most once, as the subscriber asked: nothing left to wait for.
@@ -79,7 +100,7 @@ final class Session: @unchecked Sendable {
                 // Shared-subscription messages are never dropped; the router slows publishers down.
                 result = .overLimit
             } else {
-                self.pending.removeFirst()
+                self.forget(self.pending.removeFirst())
                 self.metrics.queueDrops.increment()
                 result = .dropped
             }
@@ -105,6 +126,10 @@ final class Session: @unchecked Sendable {
     private func send(_ message: OutboundMessage, on connection: any SessionConnection) {
         var packetID: UInt16?
         if message.qos != .atMostOnce { packetID = self.inflight.add(message) }
+        if message.qos == .exactlyOnce, let sequence = message.storeSequence {
+            // After a crash it must go out again under the same id, or the client would take it twice.
+            self.journal?.add(.putMessage(self.key, message.stored(sequence: sequence, packetID: packetID, stage: .sent)))
+        }
         connection.write(publish: PublishPacket(
             topic: message.message.topic, payload: message.message.payload, qos: message.qos,
             retain: message.retain, dup: false, packetID: packetID
@@ -117,19 +142,77 @@ final class Session: @unchecked Sendable {
 
     func pubAck(_ id: UInt16) {
         guard let entry = self.inflight.acknowledge(id, stage: .awaitingPubAck) else { return }
-        entry.message.delivered()
+        self.forget(entry.message)
         self.pump()
     }
 
     /// PUBREC is answered with PUBREL even for an unknown id, so that the client can finish. The
     /// member has a QoS 2 copy once it sent PUBREC: that releases the publisher's acknowledgement.
     func pubRec(_ id: UInt16) {
-        self.inflight.received(id).firstReceipt?.delivered()
+        if let message = self.inflight.received(id).firstReceipt {
+            message.delivered()
+            if let sequence = message.storeSequence {
+                self.journal?.add(.putMessage(self.key, message.stored(sequence: sequence, packetID: id, stage: .pubrelSent)))
+            }
+        }
         self.connection?.write(packet: .pubrel(packetID: id))
     }
 
     func pubComp(_ id: UInt16) {
-        if self.inflight.acknowledge(id, stage: .awaitingPubComp) != nil { self.pump() }
+        guard let entry = self.inflight.acknowledge(id, stage: .awaitingPubComp) else { return }
+        self.forget(entry.message)
+        self.pump()
+    }
+
+    /// A message leaves the session (delivered or dropped): its publisher stops waiting for it,
+    /// and its stored copy goes.
+    private func forget(_ message: OutboundMessage) {
+        message.delivered()
+        if let sequence = message.storeSequence { self.journal?.add(.deleteMessage(self.key, sequence: sequence)) }
+    }
+
+    // MARK: Inbound QoS 2
+
+    /// A QoS 2 PUBLISH arrived: false when it is a retransmission of one already routed. Stored
+    /// with the session, so that a crash does not route it twice; `acknowledgement` (held by the
+    /// caller) is released once that is on disk.
+    func receivedQoS2(_ id: UInt16, acknowledgement: () -> DeliveryAcknowledgement?) -> Bool {
+        guard self.awaitingPubRel.insert(id).inserted else { return false }
+        if let journal = self.journal { journal.add(.putInboundQoS2(self.key, packetID: id), releasing: acknowledgement()) }
+        return true
+    }
+
+    func releasedQoS2(_ id: UInt16) {
+        if self.awaitingPubRel.remove(id) != nil { self.journal?.add(.deleteInboundQoS2(self.key, packetID: id)) }
+    }
+
+    // MARK: Stored record
+
+    /// Writes the session's record (subscriptions, expiry); `disconnectedAt` when its client left.
+    func storeRecord(disconnectedAtMillis: Int64? = nil) {
+        guard let durable = self.durable else { return }
+        durable.journal(self.location.load(ordering: .relaxed))
+            .add(.putSession(self.storedRecord(expirySeconds: durable.sessionExpirySeconds, disconnectedAtMillis: disconnectedAtMillis)))
+    }
+
+    // MARK: Recovery
+
+    /// Rebuilds the session from the store, before the listeners open (on the owning loop).
+    func restore(_ recovered: RecoveredSession) {
+        for subscription in recovered.session.subscriptions {
+            self.subscriptions[subscription.clientFilter] = QoS(subscription.qos)
+        }
+        for stored in recovered.messages {
+            let message = OutboundMessage(stored)
+            switch (stored.stage, stored.packetID) {
+            case (.pubrelSent, let id?): self.inflight.restore(message, packetID: id, stage: .awaitingPubComp)
+            case (.sent, let id?) where stored.qos == .exactlyOnce: self.inflight.restore(message, packetID: id, stage: .awaitingPubRec)
+            default: self.pending.append(message)  // QoS 1 goes out again under a new id
+            }
+        }
+        self.awaitingPubRel = recovered.inboundQoS2
+        self.nextStoreSequence = recovered.nextSequence
+        self.queuedCount.store(self.pending.count, ordering: .relaxed)
     }
 
     // MARK: Connection life
@@ -171,6 +254,12 @@ final class Session: @unchecked Sendable {
         }
         self.pending = kept
         self.queuedCount.store(self.pending.count, ordering: .relaxed)
+        // Handed-over messages are stored again by the member that takes them.
+        for index in handedOver.indices {
+            guard let sequence = handedOver[index].storeSequence else { continue }
+            self.journal?.add(.deleteMessage(self.key, sequence: sequence))
+            handedOver[index].storeSequence = nil
+        }
         return handedOver
     }
 
@@ -180,11 +269,19 @@ final class Session: @unchecked Sendable {
         self.isTerminated = true
         self.connection = nil
         self.online.store(false, ordering: .releasing)
-        var handedOver = self.inflight.removeAll().filter { $0.sharedGroup != nil }
-        while let message = self.pending.popFirst() {
-            if message.sharedGroup != nil { handedOver.append(message) }
+        var handedOver: [OutboundMessage] = []
+        for message in self.inflight.removeAll() + Array(self.pending) {
+            if message.sharedGroup != nil {
+                var moved = message
+                moved.storeSequence = nil
+                handedOver.append(moved)
+            } else {
+                message.delivered()  // dropped with the session: nothing to wait for any more
+            }
         }
+        self.pending.removeAll()
         self.queuedCount.store(0, ordering: .relaxed)
+        self.journal?.add(.deleteSession(self.key))
         return handedOver
     }
 

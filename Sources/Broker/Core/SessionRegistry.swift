@@ -1,12 +1,16 @@
+import BrokerStore
 import NIOConcurrencyHelpers
 
-/// A session's name: the identity that made it and its client id. Two identities using the same
-/// client id (devices of two tenants with the same device id, or an attacker borrowing another
-/// device's id) have two sessions and never resume, read or end each other's.
-struct SessionKey: Hashable, Sendable {
-    /// The certificate CN on the TLS listener, the username on the plain one; nil without either.
-    var identity: String?
-    var clientID: String
+/// A session's name is the store's `SessionKey`: the identity that made it (owner) and its client
+/// id. Two identities using the same client id (devices of two tenants with the same device id, or
+/// an attacker borrowing another device's id) have two sessions and never resume, read or end
+/// each other's.
+extension SessionKey {
+    /// - Parameter identity: the certificate CN on the TLS listener, the username on the plain
+    ///   one; nil without either (stored as "").
+    init(identity: String?, clientID: String) {
+        self.init(owner: identity ?? "", clientID: clientID)
+    }
 }
 
 /// (identity, client id) -> session, for CONNECT and session end only (never on the message path).
@@ -24,7 +28,7 @@ final class SessionRegistry: Sendable {
     fileprivate struct State {
         var sessions: [SessionKey: Session] = [:]
         /// Each identity's client ids, oldest session first (bounded by the per-identity limit).
-        var clientIDs: [String?: [String]] = [:]
+        var clientIDs: [String: [String]] = [:]
     }
 
     private let state = NIOLockedValueBox(State())
@@ -46,14 +50,14 @@ final class SessionRegistry: Sendable {
             var ended: [Session] = []
             if let existing {
                 ended.append(existing)
-            } else if state.clientIDs[key.identity, default: []].count >= self.maxPerIdentity {
-                guard let oldest = state.oldestOffline(of: key.identity) else { return nil }
+            } else if state.clientIDs[key.owner, default: []].count >= self.maxPerIdentity {
+                guard let oldest = state.oldestOffline(of: key.owner) else { return nil }
                 state.forget(oldest.key)
                 ended.append(oldest)
             }
             let session = makeSession()
             state.sessions[key] = session
-            if existing == nil { state.clientIDs[key.identity, default: []].append(key.clientID) }
+            if existing == nil { state.clientIDs[key.owner, default: []].append(key.clientID) }
             return Claim(session: session, ended: ended, resumed: false)
         }
     }
@@ -65,6 +69,14 @@ final class SessionRegistry: Sendable {
         }
     }
 
+    /// A session read from the store at start-up (before any connection).
+    func insertRecovered(_ session: Session) {
+        self.state.withLockedValue { state in
+            state.sessions[session.key] = session
+            state.clientIDs[session.key.owner, default: []].append(session.key.clientID)
+        }
+    }
+
     var count: Int { self.state.withLockedValue { $0.sessions.count } }
 
     func all() -> [Session] { self.state.withLockedValue { Array($0.sessions.values) } }
@@ -73,13 +85,13 @@ final class SessionRegistry: Sendable {
 extension SessionRegistry.State {
     fileprivate mutating func forget(_ key: SessionKey) {
         self.sessions.removeValue(forKey: key)
-        self.clientIDs[key.identity]?.removeAll { $0 == key.clientID }
-        if self.clientIDs[key.identity]?.isEmpty == true { self.clientIDs.removeValue(forKey: key.identity) }
+        self.clientIDs[key.owner]?.removeAll { $0 == key.clientID }
+        if self.clientIDs[key.owner]?.isEmpty == true { self.clientIDs.removeValue(forKey: key.owner) }
     }
 
-    fileprivate func oldestOffline(of identity: String?) -> Session? {
-        for clientID in self.clientIDs[identity] ?? [] {
-            if let session = self.sessions[SessionKey(identity: identity, clientID: clientID)],
+    fileprivate func oldestOffline(of owner: String) -> Session? {
+        for clientID in self.clientIDs[owner] ?? [] {
+            if let session = self.sessions[SessionKey(owner: owner, clientID: clientID)],
                !session.online.load(ordering: .acquiring) {
                 return session
             }

@@ -1,3 +1,4 @@
+import BrokerStore
 import Logging
 import MQTTAuthorization
 import MQTTCore
@@ -36,7 +37,14 @@ public final class BrokerServer: Service {
         self.readiness = readiness
         self.group = group
         self.logger = logger
-        self.core = try BrokerCore(group: group, configuration: configuration, authorizer: authorizer, metrics: BrokerMetrics())
+        // A store that cannot be opened stops start-up with a message naming its path.
+        let store = try configuration.dataDirectory.map { path in
+            try BrokerStore.open(path: path, logger: logger)
+        }
+        if store == nil {
+            logger.warning("BROKER_DATA_DIR is not set: sessions, queued and retained messages are in memory only, and a crash loses what was acknowledged")
+        }
+        self.core = try BrokerCore(group: group, configuration: configuration, authorizer: authorizer, metrics: BrokerMetrics(), store: store, logger: logger)
         // A bad TLS file at start-up stops the broker with a message naming it.
         self.tlsMaterial = NIOLockedValueBox(try configuration.mqttsPort.map { _ in try TLSMaterial.load(configuration.tls) })
         self.reloader = TLSReloader(
@@ -60,6 +68,7 @@ public final class BrokerServer: Service {
     /// Binds the listeners.
     @discardableResult
     public func start() async throws -> BoundPorts {
+        try await self.recover()
         var bound = BoundPorts()
         if let port = self.configuration.mqttPort {
             bound.mqtt = try await self.listen(.plain, port: port)
@@ -71,6 +80,20 @@ public final class BrokerServer: Service {
         }
         self.readiness?.markReady("mqtt")
         return bound
+    }
+
+    /// Everything stored comes back before a client can connect.
+    private func recover() async throws {
+        guard let store = self.core.durable?.store else { return }
+        let started = ContinuousClock.now
+        let state = try store.recoverAll()
+        let summary = try await self.core.recover(state, nowMillis: WallClock.nowMillis())
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        self.core.metrics.storeRecoverySeconds.set(seconds)
+        self.logger.info("store recovered", metadata: [
+            "path": "\(store.path)", "recovered": "\(summary)", "report": "\(state.report)", "seconds": "\(seconds)",
+        ])
     }
 
     private func listen(_ listener: Listener, port: Int) async throws -> Int {
@@ -98,6 +121,8 @@ public final class BrokerServer: Service {
         }
         if undelivered > 0 { self.logger.warning("closing with undelivered messages", metadata: ["sessions": "\(undelivered)"]) }
         for channel in self.connections.removeAll() { try? await channel.close() }
+        // The connections' last writes are queued by now; close finishes them.
+        self.core.durable?.store.close()
         self.logger.info("MQTT listeners closed")
     }
 

@@ -61,7 +61,17 @@ final class RawClient {
         _ broker: TestBroker, clientID: String, cleanSession: Bool = true, username: String? = nil,
         keepAlive: UInt16 = 60, will: ConnectPacket.Will? = nil, version: ProtocolVersion = .v3_1_1
     ) async throws -> (RawClient, ConnAckPacket) {
-        let client = try await RawClient(port: broker.port, group: broker.group, version: version)
+        try await self.connect(
+            port: broker.port, group: broker.group, clientID: clientID, cleanSession: cleanSession, username: username,
+            keepAlive: keepAlive, will: will, version: version
+        )
+    }
+
+    static func connect(
+        port: Int, group: any EventLoopGroup, clientID: String, cleanSession: Bool = true, username: String? = nil,
+        keepAlive: UInt16 = 60, will: ConnectPacket.Will? = nil, version: ProtocolVersion = .v3_1_1
+    ) async throws -> (RawClient, ConnAckPacket) {
+        let client = try await RawClient(port: port, group: group, version: version)
         try await client.send(.connect(ConnectPacket(
             protocolVersion: version, clientID: clientID, cleanSession: cleanSession, keepAlive: keepAlive,
             will: will, username: username
