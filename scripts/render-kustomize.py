@@ -214,7 +214,28 @@ def check_policy(resources):
                 problems.append(f"{name}: seccompProfile is not RuntimeDefault")
             if kind == "main" and "livenessProbe" not in container:
                 problems.append(f"{name}: no livenessProbe")
+    problems += check_broker_storage(resources)
     return problems
+
+
+def check_broker_storage(resources):
+    """The broker keeps what it acknowledged in BROKER_DATA_DIR: a StatefulSet whose claim is
+    mounted where its ConfigMap points the data directory."""
+    broker = next((r for r in resources if r["metadata"]["name"] == "iotagent-mqtt" and pod_spec(r) is not None), None)
+    if broker is None:
+        return ["no iotagent-mqtt workload"]
+    if broker["kind"] != "StatefulSet":
+        return [f"{broker['kind']}/iotagent-mqtt: the broker must be a StatefulSet (its data directory is a PersistentVolumeClaim)"]
+    claims = {t["metadata"]["name"] for t in broker["spec"].get("volumeClaimTemplates", [])}
+    config = next((r for r in resources if r["kind"] == "ConfigMap" and r["metadata"]["name"] == "iotagent-mqtt-broker"), {})
+    data_dir = config.get("data", {}).get("BROKER_DATA_DIR")
+    if not data_dir:
+        return ["ConfigMap/iotagent-mqtt-broker: BROKER_DATA_DIR is not set (the broker would keep everything in memory)"]
+    main = next(c for kind, c in containers(pod_spec(broker)) if kind == "main" and c["name"] == "broker")
+    mounted = [m for m in main.get("volumeMounts", []) if m["name"] in claims and (data_dir + "/").startswith(m["mountPath"].rstrip("/") + "/")]
+    if not mounted:
+        return [f"StatefulSet/iotagent-mqtt: BROKER_DATA_DIR {data_dir} is not on a volumeClaimTemplate mount"]
+    return []
 
 
 def main(argv):

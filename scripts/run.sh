@@ -93,7 +93,7 @@ fi
 B=$CERTS/iotagent-mqtt
 start broker env BROKER_BIND=127.0.0.1 BROKER_MQTT_PORT="${BROKER_MQTT_PORT:-1883}" BROKER_MQTTS_PORT="${BROKER_MQTTS_PORT:-8883}" \
   BROKER_HTTP_PORT=8888 BROKER_TLS_CA="$B/ca.crt" BROKER_TLS_CERT="$B/iotagent-mqtt.crt" BROKER_TLS_KEY="$B/iotagent-mqtt.key" \
-  BROKER_TLS_CRL="$B/ca.crl" "$BIN/broker"
+  BROKER_TLS_CRL="$B/ca.crl" BROKER_DATA_DIR="${BROKER_DATA_DIR:-$RUN_DIR/broker-data}" "$BIN/broker"
 wait_ready broker http://127.0.0.1:8888/ready
 
 bridge_env() { # prefix, name

@@ -28,6 +28,14 @@ def main(compose_path):
         parts = str(mapping).split(":")
         if parts[-1] in ("1883", "8888") and (len(parts) < 3 or parts[0] not in ("127.0.0.1", "::1")):
             problems.append(f"iotagent-mqtt publishes {mapping} on every interface (bind it to 127.0.0.1)")
+    # What the broker acknowledged survives a crash only on a named volume.
+    broker = services.get("iotagent-mqtt", {})
+    data_dir = (broker.get("environment") or {}).get("BROKER_DATA_DIR")
+    volumes = [str(v).split(":") for v in broker.get("volumes", [])]
+    if not data_dir:
+        problems.append("iotagent-mqtt does not set BROKER_DATA_DIR")
+    elif not any(len(v) >= 2 and v[0] in (compose.get("volumes") or {}) and (data_dir + "/").startswith(v[1].rstrip("/") + "/") for v in volumes):
+        problems.append(f"iotagent-mqtt: BROKER_DATA_DIR {data_dir} is not on a named volume")
     # Every depends_on (list or map form) names a service.
     for name, service in services.items():
         for dependency in service.get("depends_on") or []:
