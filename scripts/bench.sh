@@ -7,6 +7,7 @@ source scripts/lib.sh
 
 swift build -c release --product broker >/dev/null
 swift build -c release --product loadtest >/dev/null
+swift build -c release --product broker-store-bench >/dev/null
 BIN=$(swift build -c release --show-bin-path)
 WORK=$(mktemp -d /tmp/iotagent-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -49,7 +50,7 @@ start_ours() {
   [ "${WITH_TLS:-0}" = 1 ] && plain_port=0
   BROKER_MQTT_PORT=$plain_port BROKER_MQTTS_PORT=$tls_port BROKER_HTTP_PORT=0 BROKER_BIND=127.0.0.1 BROKER_AUTHZ=none \
     BROKER_TLS_CA=$WORK/tls/ca.crt BROKER_TLS_CERT=$WORK/tls/server.crt BROKER_TLS_KEY=$WORK/tls/server.key \
-    BROKER_TLS_CRL=$WORK/tls/ca.crl BROKER_MAX_CONNECTIONS=0 LOG_LEVEL=error "$BIN/broker" >"$WORK/ours.log" 2>&1 &
+    BROKER_TLS_CRL=$WORK/tls/ca.crl BROKER_MAX_CONNECTIONS=0 LOG_LEVEL=error env ${OURS_ENV:-} "$BIN/broker" >"$WORK/ours.log" 2>&1 &
   BROKER_PID=$!; BROKER_PORT=$port
   wait_for_port "$port"
 }
@@ -94,4 +95,12 @@ for broker in $BROKERS; do
   run_scenario "fan-out (1 pub, 1000 subscribers)" "$broker" --scenario fan-out --messages "$FANOUT_MESSAGES"
   run_scenario "idle connections ($IDLE_CONNECTIONS)" "$broker" --scenario idle --connections "$IDLE_CONNECTIONS"
 done
+# The durable store (ours only): the same fan-in with a data directory (end-to-end acknowledgement
+# on: shared copies are held by their publishers, not stored), and with persistent consumers and
+# end-to-end acknowledgement off, where every message is written and deleted again (fsync per batch).
+rm -rf "$WORK/store"
+OURS_ENV="BROKER_DATA_DIR=$WORK/store/a" run_scenario "fan-in QoS 1, data directory" ours --scenario fan-in --qos 1 --messages "$FANIN_MESSAGES"
+OURS_ENV="BROKER_END_TO_END_ACK=false" run_scenario "fan-in QoS 1, persistent consumers, in memory" ours --scenario fan-in --qos 1 --messages "$FANIN_MESSAGES" --persistent-consumers
+OURS_ENV="BROKER_END_TO_END_ACK=false BROKER_DATA_DIR=$WORK/store/b" run_scenario "fan-in QoS 1, persistent consumers, data directory" ours --scenario fan-in --qos 1 --messages "$FANIN_MESSAGES" --persistent-consumers
+[ "${BENCH_QUICK:-0}" = 1 ] || scripts/bench-recovery.sh "$BIN" "$WORK/recovery" | tee -a "$WORK/recovery.txt" >&2
 python3 scripts/bench_report.py "$WORK/results.jsonl"

@@ -47,7 +47,7 @@ func recoveryBench(_ path: String, sessions: Int, messages: Int, payloadSize: In
         let key = SessionKey(owner: "tenant\(s % 100):device\(s)", clientID: "device\(s)")
         batch.append(.putSession(StoredSession(key: key, subscriptions: [
             StoredSubscription(filter: "\(key.owner)/config", qos: .atLeastOnce),
-        ], expiryIntervalSeconds: 86_400, disconnectedAtMillis: 1_700_000_000_000)))
+        ], expiryIntervalSeconds: 86_400, disconnectedAtMillis: Int64(Date().timeIntervalSince1970 * 1000))))
         for m in 0..<perSession {
             batch.append(.putMessage(key, StoredMessage(sequence: UInt64(m + 1), topic: "\(key.owner)/config",
                                                         payload: payload(payloadSize, seed: s * 31 + m), qos: .atLeastOnce)))

@@ -19,10 +19,12 @@ public enum BenchScenarios {
     /// Publishers to `bench:p<N>/attrs`, consumers on `$share/bench/+/attrs`: the v2k-bridge path.
     public static func fanIn(
         runner: LoadRunner, qos: QoS, publishers: Int = 50, consumers: Int = 2, messagesPerPublisher: Int,
-        payloadSize: Int = 100, ratePerPublisher: Double? = nil, timeout: Duration = .seconds(120)
+        payloadSize: Int = 100, ratePerPublisher: Double? = nil, persistentConsumers: Bool = false, timeout: Duration = .seconds(120)
     ) async throws -> Result {
         try await runner.connect((0..<consumers).map { n in
-            ClientSpec(clientID: "bench-consumer-\(n)", role: .subscriber(filter: "$share/bench/+/attrs", qos: qos))
+            var consumer = ClientSpec(clientID: "bench-consumer-\(n)", role: .subscriber(filter: "$share/bench/+/attrs", qos: qos))
+            consumer.cleanSession = !persistentConsumers
+            return consumer
         })
         _ = try await runner.wait(timeout: .seconds(30)) { $0.subscribed >= consumers }
         let expected = publishers * messagesPerPublisher

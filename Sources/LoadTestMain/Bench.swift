@@ -20,6 +20,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "fan-in: messages per publisher; fan-out: messages") var messages = 2000
     @Option(help: "fan-in: messages per second per publisher (default: as fast as possible)") var rate: Double?
     @Option(help: "fan-out: subscribers") var subscribers = 1000
+    @Flag(help: "fan-in: consumers with persistent sessions (what a broker with a store writes to disk)") var persistentConsumers = false
     @Option(help: "idle/storm: connections") var connections = 10000
     @Option(help: "idle/storm: the broker's process id, for its memory") var brokerPid: Int32?
     @Option(help: "storm: TLS CA file (enables TLS)") var cafile: String?
@@ -45,7 +46,7 @@ struct Bench: AsyncParsableCommand {
         guard let qos = QoS(rawValue: UInt8(clamping: self.qos)) else { throw ValidationError("--qos must be 0, 1 or 2") }
         switch self.scenario {
         case .fanIn:
-            return try await BenchScenarios.fanIn(runner: runner, qos: qos, publishers: self.publishers, messagesPerPublisher: self.messages, ratePerPublisher: self.rate)
+            return try await BenchScenarios.fanIn(runner: runner, qos: qos, publishers: self.publishers, messagesPerPublisher: self.messages, ratePerPublisher: self.rate, persistentConsumers: self.persistentConsumers)
         case .fanOut:
             return try await BenchScenarios.fanOut(runner: runner, subscribers: self.subscribers, messages: self.messages)
         case .idle:

@@ -20,7 +20,15 @@ import Testing
         #expect(try self.configuration(["BROKER_SESSION_EXPIRY_SEC": "0"]).sessionExpirySeconds == nil)
     }
 
-    @Test(arguments: ["BROKER_MAX_SESSIONS_PER_IDENTITY", "BROKER_MAX_RETAINED_MESSAGES", "BROKER_MAX_RETAINED_BYTES", "BROKER_SESSION_EXPIRY_SEC"])
+    @Test func dataDirectoryIsOptionalAndBlankMeansMemoryOnly() throws {
+        #expect(try self.configuration([:]).dataDirectory == nil)
+        #expect(try self.configuration(["BROKER_DATA_DIR": " "]).dataDirectory == nil)
+        #expect(try self.configuration(["BROKER_DATA_DIR": "/data/broker"]).dataDirectory == "/data/broker")
+        #expect(try self.configuration([:]).endToEndAcknowledgement)
+        #expect(try self.configuration(["BROKER_END_TO_END_ACK": "false"]).endToEndAcknowledgement == false)
+    }
+
+    @Test(arguments: ["BROKER_END_TO_END_ACK", "BROKER_MAX_UNACKED_PUBLISHES", "BROKER_MAX_SESSIONS_PER_IDENTITY", "BROKER_MAX_RETAINED_MESSAGES", "BROKER_MAX_RETAINED_BYTES", "BROKER_SESSION_EXPIRY_SEC"])
     func badValueNamesTheVariable(_ name: String) {
         #expect {
             _ = try self.configuration([name: "lots"])

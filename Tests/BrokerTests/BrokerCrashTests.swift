@@ -109,6 +109,28 @@ import TestSupport
         }
     }
 
+    /// Without end-to-end acknowledgement the broker acknowledges a shared-group message itself,
+    /// so it stores the copy for the member's persistent session first.
+    @Test func withoutEndToEndAcknowledgementSharedCopiesAreStored() async throws {
+        try await withCrashableBroker(environment: ["BROKER_END_TO_END_ACK": "false"]) { broker in
+            let (member, _) = try await connect(broker, "v2k-0")
+            _ = try await member.subscribe([("$share/v2k/+/attrs", .atLeastOnce)])
+            await member.disconnect()
+            let (device, _) = try await connect(broker, "admin:d3")
+            try await publishAcknowledged(device, topic: "admin:d3/attrs", count: 10)
+            try await broker.kill()
+            try await broker.start()
+            let (back, _) = try await connect(broker, "v2k-0")
+            var payloads: [String] = []
+            for _ in 0..<10 {
+                let publish = try await back.nextPublish()
+                payloads.append(String(buffer: publish.payload))
+                try await back.send(.puback(packetID: publish.packetID!))
+            }
+            #expect(payloads == (0..<10).map { "m\($0)" })
+        }
+    }
+
     /// QoS 2 both ways across a crash: an outgoing message past PUBREC gets PUBREL (not a second
     /// PUBLISH), and an inbound one already routed is not routed again when its publisher resends it.
     @Test func qos2StateSurvivesSIGKILL() async throws {

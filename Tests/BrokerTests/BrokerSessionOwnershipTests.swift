@@ -99,10 +99,18 @@ import Testing
             #expect(!firstAck.sessionPresent)  // s1 was the oldest: gone, and now s2 is
             let (third, thirdAck) = try await RawClient.connect(broker, clientID: "s3", cleanSession: false, username: "admin:many")
             #expect(thirdAck.sessionPresent)
-            // All three held sessions online: a fifth is refused, another identity is not.
-            let (_, refused) = try await RawClient.connect(broker, clientID: "s5", username: "admin:many")
+            // All three held sessions online: a fifth persistent one is refused, another identity's
+            // is not, and clean sessions (gone with their connection) do not count.
+            let (_, refused) = try await RawClient.connect(broker, clientID: "s5", cleanSession: false, username: "admin:many")
             #expect(refused.returnCode == .serverUnavailable)
-            let (_, otherAck) = try await RawClient.connect(broker, clientID: "s5", username: "admin:other")
+            var clean: [RawClient] = []
+            for n in 1...5 {
+                let (client, cleanAck) = try await RawClient.connect(broker, clientID: "c\(n)", cleanSession: true, username: "admin:many")
+                #expect(cleanAck.returnCode == .accepted)
+                clean.append(client)
+            }
+            for client in clean { await client.disconnect() }
+            let (_, otherAck) = try await RawClient.connect(broker, clientID: "s5", cleanSession: false, username: "admin:other")
             #expect(otherAck.returnCode == .accepted)
             for client in [fourth, first, third] { await client.disconnect() }
         }

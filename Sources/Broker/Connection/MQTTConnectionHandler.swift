@@ -301,8 +301,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             for filter in unsubscribe.filters where session.subscriptions.removeValue(forKey: filter) != nil {
                 self.core.unsubscribe(session, filter: filter, on: self.router)
             }
-            session.storeRecord()
-            self.writePacket(.unsuback(packetID: unsubscribe.packetID))
+            session.storeRecord { self.whileConnected(to: session) { self.writePacket(.unsuback(packetID: unsubscribe.packetID)) } }
         case .pingreq: self.writePacket(.pingresp)
         case .disconnect:
             self.willArmed = false
@@ -412,14 +411,25 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             codes.append(.granted(subscription.qos))
             if shared == nil { granted.append((filter, subscription.qos)) }
         }
-        session.storeRecord()
-        self.writePacket(.suback(SubAckPacket(packetID: subscribe.packetID, returnCodes: codes)))
-        // Retained messages follow the SUBACK; shared subscriptions get none.
-        for (filter, qos) in granted {
-            for message in self.core.retained.matching(filter: filter) {
-                session.enqueue(OutboundMessage(message: message, qos: min(message.qos, qos), retain: true, sharedGroup: nil))
+        session.storeRecord {
+            self.whileConnected(to: session) {
+                self.writePacket(.suback(SubAckPacket(packetID: subscribe.packetID, returnCodes: codes)))
+                // Retained messages follow the SUBACK; shared subscriptions get none.
+                for (filter, qos) in granted {
+                    for message in self.core.retained.matching(filter: filter) {
+                        session.enqueue(OutboundMessage(message: message, qos: min(message.qos, qos), retain: true, sharedGroup: nil))
+                    }
+                }
             }
         }
+    }
+
+    /// Runs `body` if this connection still holds `session` (a store commit may complete after
+    /// the connection closed or the session moved away), and flushes what it wrote.
+    private func whileConnected(to session: Session, _ body: () -> Void) {
+        guard case .connected(let current) = self.state, current === session else { return }
+        body()
+        self.router.flush()
     }
 
     // MARK: Ending

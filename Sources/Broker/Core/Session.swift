@@ -195,6 +195,14 @@ final class Session: @unchecked Sendable {
             .add(.putSession(self.storedRecord(expirySeconds: durable.sessionExpirySeconds, disconnectedAtMillis: disconnectedAtMillis)))
     }
 
+    /// Writes the session's record and runs `then` once it is on disk (at once without a store):
+    /// a SUBACK or UNSUBACK is sent only for what a crash keeps.
+    func storeRecord(then: @escaping () -> Void) {
+        guard let durable = self.durable else { return then() }
+        durable.journal(self.location.load(ordering: .relaxed))
+            .add(.putSession(self.storedRecord(expirySeconds: durable.sessionExpirySeconds, disconnectedAtMillis: nil)), whenStored: then)
+    }
+
     // MARK: Recovery
 
     /// Rebuilds the session from the store, before the listeners open (on the owning loop).

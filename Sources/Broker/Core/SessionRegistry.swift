@@ -27,7 +27,8 @@ final class SessionRegistry: Sendable {
 
     fileprivate struct State {
         var sessions: [SessionKey: Session] = [:]
-        /// Each identity's client ids, oldest session first (bounded by the per-identity limit).
+        /// Each identity's persistent sessions' client ids, oldest first (bounded by the
+        /// per-identity limit).
         var clientIDs: [String: [String]] = [:]
     }
 
@@ -40,7 +41,8 @@ final class SessionRegistry: Sendable {
 
     /// Gives a connection its session: the existing one when it asks for a persistent session,
     /// otherwise a new one made by `makeSession`, replacing any existing one. Nil when the identity
-    /// already holds its limit of sessions and all of them are online.
+    /// already holds its limit of persistent sessions and all of them are online. Clean sessions
+    /// do not count: they end with their connection (connection limits bound those).
     func claim(_ key: SessionKey, cleanSession: Bool, makeSession: () -> Session) -> Claim? {
         self.state.withLockedValue { state in
             let existing = state.sessions[key]
@@ -48,16 +50,19 @@ final class SessionRegistry: Sendable {
                 return Claim(session: existing, ended: [], resumed: true)
             }
             var ended: [Session] = []
-            if let existing {
-                ended.append(existing)
-            } else if state.clientIDs[key.owner, default: []].count >= self.maxPerIdentity {
+            let replacesPersistent = existing.map { !$0.cleanSession } ?? false
+            if !cleanSession, !replacesPersistent, state.clientIDs[key.owner, default: []].count >= self.maxPerIdentity {
                 guard let oldest = state.oldestOffline(of: key.owner) else { return nil }
                 state.forget(oldest.key)
                 ended.append(oldest)
             }
+            if let existing {
+                state.forget(key)
+                ended.append(existing)
+            }
             let session = makeSession()
             state.sessions[key] = session
-            if existing == nil { state.clientIDs[key.owner, default: []].append(key.clientID) }
+            if !cleanSession { state.clientIDs[key.owner, default: []].append(key.clientID) }
             return Claim(session: session, ended: ended, resumed: false)
         }
     }

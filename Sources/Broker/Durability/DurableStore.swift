@@ -42,6 +42,8 @@ final class LoopJournal: @unchecked Sendable {
     private let logger: Logger
     private var mutations: [StoreMutation] = []
     private var waiting: [DeliveryAcknowledgement] = []
+    /// Run on the loop once the batch is on disk (SUBACKs of persistent sessions).
+    private var afterCommit: [() -> Void] = []
 
     init(store: BrokerStore, loop: any EventLoop, metrics: BrokerMetrics, logger: Logger) {
         self.store = store
@@ -57,19 +59,31 @@ final class LoopJournal: @unchecked Sendable {
         if let acknowledgement { self.waiting.append(acknowledgement) }
     }
 
+    /// Records a write; `whenStored` runs on this loop once it is on disk.
+    func add(_ mutation: StoreMutation, whenStored: @escaping () -> Void) {
+        self.add(mutation)
+        self.afterCommit.append(whenStored)
+    }
+
     /// Commits what was gathered. A failed commit keeps its acknowledgements held: the publishers
     /// get no PUBACK for what is not on disk, and send it again after reconnecting.
     func commit() {
         guard !self.mutations.isEmpty else { return }
         let mutations = self.mutations
         let waiting = self.waiting
+        let hasCallbacks = !self.afterCommit.isEmpty
+        let afterCommit = NIOLoopBound(self.afterCommit, eventLoop: self.loop)
         self.mutations.removeAll(keepingCapacity: true)
         self.waiting.removeAll(keepingCapacity: true)
+        self.afterCommit.removeAll(keepingCapacity: true)
         self.metrics.storeMutations.increment(by: mutations.count)
         self.store.commit(mutations) { result in
             switch result {
             case .success:
                 for acknowledgement in waiting { acknowledgement.release() }
+                if hasCallbacks {
+                    self.loop.execute { for callback in afterCommit.value { callback() } }
+                }
             case .failure(let error):
                 self.metrics.storeCommitFailures.increment()
                 self.logger.error("store commit failed: acknowledgements held back", metadata: ["error": "\(error)", "writes": "\(mutations.count)"])
