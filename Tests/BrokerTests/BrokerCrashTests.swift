@@ -36,6 +36,17 @@ import TestSupport
         }
     }
 
+    /// Takes `count` QoS 1 PUBLISHes, acknowledging each; their payloads in arrival order.
+    func receiveAcknowledging(_ client: RawClient, count: Int) async throws -> [String] {
+        var payloads: [String] = []
+        for _ in 0..<count {
+            let publish = try await client.nextPublish()
+            payloads.append(String(buffer: publish.payload))
+            try await client.send(.puback(packetID: publish.packetID!))
+        }
+        return payloads
+    }
+
     @Test func configMessagesForAnOfflineDeviceSurviveSIGKILL() async throws {
         try await withCrashableBroker { broker in
             let (device, _) = try await connect(broker, "admin:d1")
@@ -48,13 +59,7 @@ import TestSupport
 
             let (back, connack) = try await connect(broker, "admin:d1")
             #expect(connack.sessionPresent)
-            var payloads: [String] = []
-            for _ in 0..<100 {
-                let publish = try await back.nextPublish()
-                payloads.append(String(buffer: publish.payload))
-                try await back.send(.puback(packetID: publish.packetID!))
-            }
-            #expect(payloads == (0..<100).map { "m\($0)" })
+            #expect(try await receiveAcknowledging(back, count: 100) == (0..<100).map { "m\($0)" })
             try await back.expectSilence()
             // Delivered is gone from the store too: after another crash nothing comes again.
             try await Task.sleep(for: .milliseconds(200))
@@ -121,13 +126,7 @@ import TestSupport
             try await broker.kill()
             try await broker.start()
             let (back, _) = try await connect(broker, "v2k-0")
-            var payloads: [String] = []
-            for _ in 0..<10 {
-                let publish = try await back.nextPublish()
-                payloads.append(String(buffer: publish.payload))
-                try await back.send(.puback(packetID: publish.packetID!))
-            }
-            #expect(payloads == (0..<10).map { "m\($0)" })
+            #expect(try await receiveAcknowledging(back, count: 10) == (0..<10).map { "m\($0)" })
         }
     }
 

@@ -301,7 +301,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             for filter in unsubscribe.filters where session.subscriptions.removeValue(forKey: filter) != nil {
                 self.core.unsubscribe(session, filter: filter, on: self.router)
             }
-            session.storeRecord { self.whileConnected(to: session) { self.writePacket(.unsuback(packetID: unsubscribe.packetID)) } }
+            session.storeRecord(then: { self.whileConnected(to: session) { self.writePacket(.unsuback(packetID: unsubscribe.packetID)) } })
         case .pingreq: self.writePacket(.pingresp)
         case .disconnect:
             self.willArmed = false
@@ -411,7 +411,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             codes.append(.granted(subscription.qos))
             if shared == nil { granted.append((filter, subscription.qos)) }
         }
-        session.storeRecord {
+        session.storeRecord(then: {
             self.whileConnected(to: session) {
                 self.writePacket(.suback(SubAckPacket(packetID: subscribe.packetID, returnCodes: codes)))
                 // Retained messages follow the SUBACK; shared subscriptions get none.
@@ -421,7 +421,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
                     }
                 }
             }
-        }
+        })
     }
 
     /// Runs `body` if this connection still holds `session` (a store commit may complete after

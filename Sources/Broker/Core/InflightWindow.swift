@@ -39,18 +39,20 @@ struct InflightWindow {
         var id = self.nextPacketID
         while self.sequences[id] != nil { id = id == .max ? 1 : id + 1 }
         self.nextPacketID = id == .max ? 1 : id + 1
-        if self.storage == nil { self.storage = CircularBuffer(initialCapacity: 16) }
-        self.sequences[id] = self.frontSequence + self.slots.count
-        self.slots.append(Entry(packetID: id, message: message, stage: message.qos == .exactlyOnce ? .awaitingPubRec : .awaitingPubAck))
+        self.append(Entry(packetID: id, message: message, stage: message.qos == .exactlyOnce ? .awaitingPubRec : .awaitingPubAck))
         return id
+    }
+
+    private mutating func append(_ entry: Entry) {
+        if self.storage == nil { self.storage = CircularBuffer(initialCapacity: 16) }
+        self.sequences[entry.packetID] = self.frontSequence + self.slots.count
+        self.slots.append(entry)
     }
 
     /// Puts back a message that was in flight before a restart, under its packet id.
     mutating func restore(_ message: OutboundMessage, packetID: UInt16, stage: Stage) {
         guard self.sequences[packetID] == nil else { return }
-        if self.storage == nil { self.storage = CircularBuffer(initialCapacity: 16) }
-        self.sequences[packetID] = self.frontSequence + self.slots.count
-        self.slots.append(Entry(packetID: packetID, message: message, stage: stage))
+        self.append(Entry(packetID: packetID, message: message, stage: stage))
         if packetID >= self.nextPacketID { self.nextPacketID = packetID == .max ? 1 : packetID + 1 }
     }
 

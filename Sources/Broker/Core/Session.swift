@@ -76,8 +76,7 @@ final class Session: @unchecked Sendable {
             // The publisher waits for this write, not for the delivery.
             let acknowledgement = message.acknowledgement
             message.acknowledgement = nil
-            durable.journal(self.location.load(ordering: .relaxed))
-                .add(.putMessage(self.key, message.stored(sequence: sequence)), releasing: acknowledgement)
+            self.journal?.add(.putMessage(self.key, message.stored(sequence: sequence)), releasing: acknowledgement)
         }
         if message.qos == .atMostOnce {
             guard let connection = self.connection else {
@@ -189,18 +188,12 @@ final class Session: @unchecked Sendable {
     // MARK: Stored record
 
     /// Writes the session's record (subscriptions, expiry); `disconnectedAt` when its client left.
-    func storeRecord(disconnectedAtMillis: Int64? = nil) {
-        guard let durable = self.durable else { return }
-        durable.journal(self.location.load(ordering: .relaxed))
-            .add(.putSession(self.storedRecord(expirySeconds: durable.sessionExpirySeconds, disconnectedAtMillis: disconnectedAtMillis)))
-    }
-
-    /// Writes the session's record and runs `then` once it is on disk (at once without a store):
-    /// a SUBACK or UNSUBACK is sent only for what a crash keeps.
-    func storeRecord(then: @escaping () -> Void) {
-        guard let durable = self.durable else { return then() }
-        durable.journal(self.location.load(ordering: .relaxed))
-            .add(.putSession(self.storedRecord(expirySeconds: durable.sessionExpirySeconds, disconnectedAtMillis: nil)), whenStored: then)
+    /// `then` runs once it is on disk (at once without a store): a SUBACK or UNSUBACK is sent only
+    /// for what a crash keeps.
+    func storeRecord(disconnectedAtMillis: Int64? = nil, then: (() -> Void)? = nil) {
+        guard let durable = self.durable, let journal = self.journal else { return then?() ?? () }
+        let record = StoreMutation.putSession(self.storedRecord(expirySeconds: durable.sessionExpirySeconds, disconnectedAtMillis: disconnectedAtMillis))
+        if let then { journal.add(record, whenStored: then) } else { journal.add(record) }
     }
 
     // MARK: Recovery

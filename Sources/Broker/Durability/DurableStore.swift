@@ -54,7 +54,7 @@ final class LoopJournal: @unchecked Sendable {
 
     /// Records a write; `acknowledgement` (held by the caller) is released once it is on disk.
     func add(_ mutation: StoreMutation, releasing acknowledgement: DeliveryAcknowledgement? = nil) {
-        self.loop.preconditionInEventLoop()
+        self.loop.assertInEventLoop()
         self.mutations.append(mutation)
         if let acknowledgement { self.waiting.append(acknowledgement) }
     }

@@ -44,10 +44,10 @@ final class Mosquitto: @unchecked Sendable {
         guard let process = self.process else { return }
         self.process = nil
         process.signal(SIGTERM)
-        for _ in 0..<250 where !process.hasExited() { try? await Task.sleep(for: .milliseconds(20)) }
-        if !process.hasExited() {
+        for _ in 0..<250 where process.poll() == nil { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.poll() == nil {
             process.signal(SIGKILL)
-            while !process.hasExited() { try? await Task.sleep(for: .milliseconds(20)) }
+            while process.poll() == nil { try? await Task.sleep(for: .milliseconds(20)) }
         }
     }
 
@@ -61,9 +61,9 @@ final class Mosquitto: @unchecked Sendable {
     }
 
     deinit {
-        if let process = self.process, !process.hasExited() {
+        if let process = self.process, process.poll() == nil {
             process.signal(SIGKILL)
-            while !process.hasExited() { usleep(10_000) }
+            while process.poll() == nil { usleep(10_000) }
         }
         try? FileManager.default.removeItem(at: self.directory)
     }
@@ -72,49 +72,4 @@ final class Mosquitto: @unchecked Sendable {
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// A child started with posix_spawn and default signal handling: Foundation's `Process` starts
-/// children with SIGTERM blocked here, so mosquitto would never shut down gracefully.
-final class ChildProcess: @unchecked Sendable {
-    // @unchecked: `exited` is touched only by the task that owns the broker.
-    let pid: pid_t
-    private var exited = false
-
-    private init(pid: pid_t) { self.pid = pid }
-
-    static func spawn(_ path: String, _ arguments: [String]) throws -> ChildProcess {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard result == 0 else { throw TestFailure("posix_spawn \(path): \(result)") }
-        return ChildProcess(pid: pid)
-    }
-
-    func signal(_ signal: Int32) {
-        if !self.exited { kill(self.pid, signal) }
-    }
-
-    func hasExited() -> Bool {
-        if self.exited { return true }
-        var status: Int32 = 0
-        self.exited = waitpid(self.pid, &status, WNOHANG) == self.pid
-        return self.exited
-    }
 }
