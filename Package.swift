@@ -148,7 +148,7 @@ let brokerTargets: [Target] = [
     .executableTarget(name: "BrokerMain", dependencies: ["Broker", "ServiceRuntime"]),
     .testTarget(
         name: "BrokerTests",
-        dependencies: ["Broker", "BrokerStore", "TestSupport", "MQTTCore", "MQTTAuthorization", "ServiceRuntime", "X509", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+        dependencies: ["Broker", "BrokerStore", "TestSupport", "MQTTCore", "MQTTAuthorization", "ServiceRuntime", "X509", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")] + nio
     ),
 ]
 

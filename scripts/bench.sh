@@ -50,7 +50,7 @@ start_ours() {
   [ "${WITH_TLS:-0}" = 1 ] && plain_port=0
   BROKER_MQTT_PORT=$plain_port BROKER_MQTTS_PORT=$tls_port BROKER_HTTP_PORT=0 BROKER_BIND=127.0.0.1 BROKER_AUTHZ=none \
     BROKER_TLS_CA=$WORK/tls/ca.crt BROKER_TLS_CERT=$WORK/tls/server.crt BROKER_TLS_KEY=$WORK/tls/server.key \
-    BROKER_TLS_CRL=$WORK/tls/ca.crl BROKER_MAX_CONNECTIONS=0 LOG_LEVEL=error env ${OURS_ENV:-} "$BIN/broker" >"$WORK/ours.log" 2>&1 &
+    BROKER_TLS_CRL=$WORK/tls/ca.crl BROKER_MAX_CONNECTIONS=0 BROKER_MAX_CONNECTIONS_PER_ADDRESS=0 LOG_LEVEL=error env ${OURS_ENV:-} "$BIN/broker" >"$WORK/ours.log" 2>&1 &
   BROKER_PID=$!; BROKER_PORT=$port
   wait_for_port "$port"
 }

@@ -68,7 +68,7 @@ fi
 mqtts_port=$(free_port)
 http_port=$(free_port)
 env "${BROKER_TLS[@]}" BROKER_BIND=127.0.0.1 BROKER_MQTT_PORT=0 BROKER_MQTTS_PORT="$mqtts_port" \
-  BROKER_HTTP_PORT="$http_port" BROKER_MAX_CONNECTIONS=0 LOG_LEVEL=warning "$BIN/broker" >"$OUT/broker.log" 2>&1 &
+  BROKER_HTTP_PORT="$http_port" BROKER_MAX_CONNECTIONS=0 BROKER_MAX_CONNECTIONS_PER_ADDRESS=0 LOG_LEVEL=warning "$BIN/broker" >"$OUT/broker.log" 2>&1 &
 BROKER_PID=$!
 PIDS+=("$BROKER_PID")
 wait_for_port "$mqtts_port"

@@ -59,6 +59,20 @@ public final class Certificate: @unchecked Sendable {
     /// The subject's first commonName, or nil when it has none.
     public var commonName: String? { Self.commonName(of: X509_get_subject_name(pointer)) }
 
+    /// Every commonName of the subject, in order: an identity must have exactly one.
+    public var commonNames: [String] {
+        guard let name = X509_get_subject_name(pointer) else { return [] }
+        var names: [String] = []
+        var index = X509_NAME_get_index_by_NID(name, NID_commonName, -1)
+        while index >= 0 {
+            if let entry = X509_NAME_get_entry(name, index), let value = ASN1.string(X509_NAME_ENTRY_get_data(entry)) {
+                names.append(value)
+            }
+            index = X509_NAME_get_index_by_NID(name, NID_commonName, index)
+        }
+        return names
+    }
+
     /// The issuer's first commonName.
     public var issuerCommonName: String? { Self.commonName(of: X509_get_issuer_name(pointer)) }
 

@@ -66,6 +66,18 @@ public final class RevocationList: @unchecked Sendable {
     /// nil when the CRL has no nextUpdate.
     public var nextUpdate: Date? { ASN1.date(X509_CRL_get0_nextUpdate(pointer)) }
 
+    /// The cRLNumber extension (RFC 5280 5.2.3), which grows with every CRL of an issuer; nil
+    /// when absent or larger than 64 bits.
+    public var number: UInt64? {
+        defer { ERR_clear_error() }
+        guard let raw = X509_CRL_get_ext_d2i(pointer, NID_crl_number, nil, nil) else { return nil }
+        let integer = raw.assumingMemoryBound(to: ASN1_INTEGER.self)
+        defer { ASN1_INTEGER_free(integer) }
+        var value: UInt64 = 0
+        guard ASN1_INTEGER_get_uint64(&value, integer) == 1 else { return nil }
+        return value
+    }
+
     /// Whether nextUpdate has passed: OpenSSL then fails every verification with error 12.
     public func isExpired(at now: Date = Date()) -> Bool {
         guard let nextUpdate else { return false }

@@ -14,6 +14,9 @@ import Testing
         #expect(configuration.limits.maxSessionsPerIdentity == 100)
         #expect(configuration.limits.maxRetainedMessages == 100_000)
         #expect(configuration.limits.maxRetainedBytes == 64 << 20)
+        #expect(configuration.limits.maxConnectPacketBytes == 16_384)
+        #expect(configuration.limits.maxConnections == 100_000)
+        #expect(configuration.limits.maxConnectionsPerAddress == 1000)
     }
 
     @Test func zeroExpiryMeansNever() throws {
@@ -28,7 +31,8 @@ import Testing
         #expect(try self.configuration(["BROKER_END_TO_END_ACK": "false"]).endToEndAcknowledgement == false)
     }
 
-    @Test(arguments: ["BROKER_END_TO_END_ACK", "BROKER_MAX_UNACKED_PUBLISHES", "BROKER_MAX_SESSIONS_PER_IDENTITY", "BROKER_MAX_RETAINED_MESSAGES", "BROKER_MAX_RETAINED_BYTES", "BROKER_SESSION_EXPIRY_SEC"])
+    @Test(arguments: ["BROKER_END_TO_END_ACK", "BROKER_MAX_UNACKED_PUBLISHES", "BROKER_MAX_SESSIONS_PER_IDENTITY", "BROKER_MAX_RETAINED_MESSAGES", "BROKER_MAX_RETAINED_BYTES", "BROKER_SESSION_EXPIRY_SEC",
+                      "BROKER_MAX_CONNECT_PACKET_BYTES", "BROKER_MAX_CONNECTIONS", "BROKER_MAX_CONNECTIONS_PER_ADDRESS"])
     func badValueNamesTheVariable(_ name: String) {
         #expect {
             _ = try self.configuration([name: "lots"])

@@ -65,4 +65,45 @@ import Testing
             try await third.expectClosed()
         }
     }
+
+    @Test func largeFirstPacketIsClosedAtItsHeaderButLaterPacketsMayBeLarge() async throws {
+        try await withTestBroker { broker in
+            // A CONNECT announcing 175 KB, of which only the header comes: nothing is buffered for it.
+            let stranger = try await RawClient(port: broker.port, group: broker.group)
+            try await stranger.sendRaw([0x10] + Self.remainingLength(175_000) + Array(repeating: 0, count: 1000))
+            try await stranger.expectClosed(timeout: .seconds(1))
+            // After CONNECT the packet limit applies: a 100 KB PUBLISH is fine.
+            let (client, connack) = try await RawClient.connect(broker, clientID: "big")
+            #expect(connack.returnCode == .accepted)
+            try await client.publish("big/topic", String(repeating: "x", count: 100_000), qos: .atLeastOnce, id: 7)
+            guard case .packet(.puback(let puback)) = try await client.next() else { throw TestFailure("no PUBACK for a 100 KB PUBLISH") }
+            #expect(puback == 7)
+        }
+    }
+
+    @Test func connectionsBeyondThePerAddressCapAreRefused() async throws {
+        try await withTestBroker(limits: { $0.maxConnectionsPerAddress = 2 }) { broker in
+            let (first, _) = try await RawClient.connect(broker, clientID: "one")
+            let (_, _) = try await RawClient.connect(broker, clientID: "two")
+            let third = try await RawClient(port: broker.port, group: broker.group)
+            try await third.expectClosed()
+            // A closed connection frees its place.
+            await first.disconnect()
+            try await Task.sleep(for: .milliseconds(200))
+            let (_, connack) = try await RawClient.connect(broker, clientID: "three")
+            #expect(connack.returnCode == .accepted)
+        }
+    }
+
+    private static func remainingLength(_ value: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var rest = value
+        repeat {
+            var byte = UInt8(rest % 128)
+            rest /= 128
+            if rest > 0 { byte |= 0x80 }
+            bytes.append(byte)
+        } while rest > 0
+        return bytes
+    }
 }

@@ -7,8 +7,12 @@ public struct BrokerLimits: Sendable, Hashable {
     /// Messages waiting per session beyond the in-flight window; past it the oldest are dropped
     /// (except for shared-subscription messages, which push back on publishers instead).
     public var maxQueued: Int = 1000
-    /// 0: no limit.
-    public var maxConnections: Int = 0
+    /// The first packet (CONNECT) may not be larger: before it the peer is nobody.
+    public var maxConnectPacketBytes: Int = 16_384
+    /// Open connections in all, and from one IP address (0: no limit); past either a new
+    /// connection is closed at accept.
+    public var maxConnections: Int = 100_000
+    public var maxConnectionsPerAddress: Int = 1000
     public var maxClientIDLength: Int = 256
     /// QoS 1/2 PUBLISHes of one connection waiting for their acknowledgement (end to end); past
     /// it the broker stops reading from that publisher until half of them are acknowledged.

@@ -148,18 +148,26 @@ public final class BrokerServer: Service {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 128, maximum: 65_536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if limits.maxConnections > 0, connections.clientCount >= limits.maxConnections {
-                        core.metrics.connectionsRefused("max_connections").increment()
+                    if let refusal = connections.admit(
+                        client: channel, maxTotal: limits.maxConnections, maxPerAddress: limits.maxConnectionsPerAddress
+                    ) {
+                        core.metrics.connectionsRefused(refusal.rawValue).increment()
                         channel.close(promise: nil)
                         return
                     }
-                    connections.add(client: channel)
                     let router = core.routers[core.routerIndex(of: channel.eventLoop)].value
-                    let decoder = BrokerPacketDecoder(limits: .init(maxPacketSize: limits.maxPacketBytes), metrics: core.metrics)
+                    let decoder = BrokerPacketDecoder(
+                        connectLimit: limits.maxConnectPacketBytes, packetLimit: limits.maxPacketBytes, metrics: core.metrics
+                    )
                     let handler = MQTTConnectionHandler(core: core, router: router, listener: listener, connections: connections, logger: logger)
                     if listener == .mutualTLS, let material = tlsMaterial.withLockedValue({ $0 }) {
-                        let verify = ClientCertificateVerifier.callback(store: material.trustStore) { result in
-                            if case .success(let verified) = result { connections.setSerial(verified.serialHex, of: channel) }
+                        let verify = ClientCertificateVerifier.callback(material: tlsMaterial) { verified in
+                            // Recorded first, then checked: a reload either sees this serial and
+                            // closes the connection, or has put its CRL in force before this check.
+                            connections.setSerial(verified.serialHex, of: channel)
+                            guard tlsMaterial.withLockedValue({ $0?.revokedSerials.contains(verified.serialHex) ?? false }) else { return nil }
+                            return .init(reason: "revoked", detail: "certificate \(verified.serialHex) revoked by a CRL reloaded during the handshake")
+                        } onResult: { result in
                             handler.certificateChecked(result)
                         }
                         try channel.pipeline.syncOperations.addHandler(

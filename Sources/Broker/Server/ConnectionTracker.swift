@@ -7,12 +7,21 @@ import NIOCore
 final class ConnectionTracker: Sendable {
     private struct Client {
         var channel: any Channel
+        var address: String?
         var serial: String?
     }
 
     private struct State {
         var listeners: [any Channel] = []
         var clients: [ObjectIdentifier: Client] = [:]
+        /// Open connections per remote IP address, for the per-address cap.
+        var perAddress: [String: Int] = [:]
+    }
+
+    /// Why a connection was not admitted (a metric label).
+    enum Refusal: String {
+        case maxConnections = "max_connections"
+        case maxConnectionsPerAddress = "max_connections_per_address"
     }
 
     private let state = NIOLockedValueBox(State())
@@ -23,14 +32,30 @@ final class ConnectionTracker: Sendable {
         self.state.withLockedValue { $0.listeners.append(listener) }
     }
 
-    /// The connection's handler calls `remove(client:)` when it closes (no close-future
-    /// callback per connection: it would cost memory on every idle device).
-    func add(client channel: any Channel) {
-        self.state.withLockedValue { $0.clients[ObjectIdentifier(channel)] = Client(channel: channel) }
+    /// Records a new connection unless it would pass either cap (0: no cap); checked and
+    /// counted under one lock, so concurrent accepts on several loops cannot overshoot. The
+    /// connection's handler calls `remove(client:)` when it closes (no close-future callback
+    /// per connection: it would cost memory on every idle device).
+    func admit(client channel: any Channel, maxTotal: Int, maxPerAddress: Int) -> Refusal? {
+        let address = channel.remoteAddress?.ipAddress
+        return self.state.withLockedValue { state in
+            if maxTotal > 0, state.clients.count >= maxTotal { return .maxConnections }
+            if let address {
+                let open = state.perAddress[address, default: 0]
+                if maxPerAddress > 0, open >= maxPerAddress { return .maxConnectionsPerAddress }
+                state.perAddress[address] = open + 1
+            }
+            state.clients[ObjectIdentifier(channel)] = Client(channel: channel, address: address)
+            return nil
+        }
     }
 
     func remove(client channel: any Channel) {
-        _ = self.state.withLockedValue { $0.clients.removeValue(forKey: ObjectIdentifier(channel)) }
+        self.state.withLockedValue { state in
+            guard let client = state.clients.removeValue(forKey: ObjectIdentifier(channel)), let address = client.address else { return }
+            let open = state.perAddress[address, default: 1] - 1
+            state.perAddress[address] = open > 0 ? open : nil
+        }
     }
 
     func setSerial(_ serial: String, of channel: any Channel) {

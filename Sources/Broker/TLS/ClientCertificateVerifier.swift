@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import X509
@@ -15,30 +16,51 @@ enum ClientCertificateVerifier {
         var detail: String
     }
 
-    /// - Parameter onResult: the verified certificate, or the reason for refusing it (a metric label).
+    /// - Parameters:
+    ///   - material: the TLS files in force, read when the handshake reaches verification (not at
+    ///     accept: a CRL replaced between accept and handshake must count).
+    ///   - admit: called with a verified certificate once it is recorded; a refusal here (e.g. a
+    ///     serial revoked by a reload that raced this handshake) fails the handshake.
+    ///   - onResult: the verified certificate, or the reason for refusing it (a metric label).
     static func callback(
-        store: TrustStore, onResult: @escaping (Result<Verified, Refusal>) -> Void
+        material: NIOLockedValueBox<TLSMaterial?>,
+        admit: @escaping (Verified) -> Refusal?,
+        onResult: @escaping (Result<Verified, Refusal>) -> Void
     ) -> NIOSSLCustomVerificationCallbackWithMetadata {
         { presented, promise in
-            guard let leaf = presented.first, let leafDER = try? leaf.toDERBytes() else {
-                onResult(.failure(Refusal(reason: "no_certificate", detail: "no certificate presented")))
-                promise.succeed(.failed)
-                return
+            var result = self.verify(presented, store: material.withLockedValue { $0?.trustStore })
+            if case .success(let verified) = result, let refusal = admit(verified) {
+                result = .failure(refusal)
             }
-            let chain = presented.dropFirst().compactMap { try? $0.toDERBytes() }
-            switch store.verify(leafDER: leafDER, chainDER: Array(chain), purpose: .sslClient) {
-            case .valid:
-                guard let certificate = try? Certificate(der: leafDER) else {
-                    onResult(.failure(Refusal(reason: "malformed", detail: "certificate does not parse")))
-                    promise.succeed(.failed)
-                    return
-                }
-                onResult(.success(Verified(commonName: certificate.commonName, serialHex: certificate.serialHex)))
-                promise.succeed(.certificateVerified(VerificationMetadata(nil)))
-            case .invalid(let failure):
-                onResult(.failure(Refusal(reason: failure.kind.rawValue, detail: failure.description)))
-                promise.succeed(.failed)
+            onResult(result)
+            switch result {
+            case .success: promise.succeed(.certificateVerified(VerificationMetadata(nil)))
+            case .failure: promise.succeed(.failed)
             }
         }
+    }
+
+    private static func verify(_ presented: [NIOSSLCertificate], store: TrustStore?) -> Result<Verified, Refusal> {
+        guard let store else { return .failure(Refusal(reason: "no_trust_store", detail: "TLS material not loaded")) }
+        guard let leaf = presented.first, let leafDER = try? leaf.toDERBytes() else {
+            return .failure(Refusal(reason: "no_certificate", detail: "no certificate presented"))
+        }
+        let chain = presented.dropFirst().compactMap { try? $0.toDERBytes() }
+        if case .invalid(let failure) = store.verify(leafDER: leafDER, chainDER: Array(chain), purpose: .sslClient) {
+            return .failure(Refusal(reason: failure.kind.rawValue, detail: failure.description))
+        }
+        guard let certificate = try? Certificate(der: leafDER) else {
+            return .failure(Refusal(reason: "malformed", detail: "certificate does not parse"))
+        }
+        // An identity is one CN: with several, which one grants rights would be a guess.
+        let names = certificate.commonNames
+        guard names.count <= 1 else {
+            return .failure(Refusal(reason: "several_common_names", detail: "subject has \(names.count) commonNames"))
+        }
+        // A CA certificate could sign further identities; it is never a client.
+        guard !certificate.isCertificateAuthority else {
+            return .failure(Refusal(reason: "ca_certificate", detail: "a CA certificate is not a client identity"))
+        }
+        return .success(Verified(commonName: names.first, serialHex: certificate.serialHex))
     }
 }

@@ -13,13 +13,19 @@ struct TLSMaterial: Sendable {
     let contents: TLSFileContents
     let certificateNotAfter: Date
     let crlNextUpdate: Date?
+    /// The CRL in force, to refuse an older one on reload (an older CRL would un-revoke).
+    let crlNumber: UInt64?
+    let crlLastUpdate: Date?
 
     /// Reads and checks every file; an error names the file and what is wrong with it.
     static func load(_ files: BrokerConfiguration.TLSFiles, now: Date = Date()) throws(TLSMaterialError) -> TLSMaterial {
         try self.build(files, contents: TLSFileContents.read(files), now: now)
     }
 
-    static func build(_ files: BrokerConfiguration.TLSFiles, contents: TLSFileContents, now: Date = Date()) throws(TLSMaterialError) -> TLSMaterial {
+    /// - Parameter previous: the material in force; a CRL older than its CRL is refused.
+    static func build(
+        _ files: BrokerConfiguration.TLSFiles, contents: TLSFileContents, previous: TLSMaterial? = nil, now: Date = Date()
+    ) throws(TLSMaterialError) -> TLSMaterial {
         let authorities = try parse(files.ca) { try Certificate.chain(pem: String(decoding: contents.ca, as: UTF8.self)) }
         guard !authorities.isEmpty else { throw TLSMaterialError(file: files.ca, reason: "no certificate in it") }
         let chain = try parse(files.certificate) { try Certificate.chain(pem: String(decoding: contents.certificate, as: UTF8.self)) }
@@ -37,6 +43,7 @@ struct TLSMaterial: Sendable {
             guard authorities.contains(where: { crl.isSigned(by: $0) }) else {
                 throw TLSMaterialError(file: crlFile, reason: "not signed by a CA of \(files.ca)")
             }
+            if let previous { try checkNotOlder(crl, than: previous, file: crlFile) }
             revocationLists = [crl]
         }
         let store = try parse(files.ca) {
@@ -58,8 +65,20 @@ struct TLSMaterial: Sendable {
         return TLSMaterial(
             sslContext: context, trustStore: store,
             revokedSerials: Set(revocationLists.flatMap { $0.revokedCertificates.map(\.serialHex) }),
-            contents: contents, certificateNotAfter: leaf.notAfter, crlNextUpdate: revocationLists.first?.nextUpdate
+            contents: contents, certificateNotAfter: leaf.notAfter, crlNextUpdate: revocationLists.first?.nextUpdate,
+            crlNumber: revocationLists.first?.number, crlLastUpdate: revocationLists.first?.lastUpdate
         )
+    }
+
+    /// A replayed or stale download must not un-revoke certificates: the CRL number (when both
+    /// have one) and lastUpdate may only grow.
+    private static func checkNotOlder(_ crl: RevocationList, than previous: TLSMaterial, file: String) throws(TLSMaterialError) {
+        if let number = crl.number, let inForce = previous.crlNumber, number < inForce {
+            throw TLSMaterialError(file: file, reason: "CRL number \(number) is lower than \(inForce), the CRL in force")
+        }
+        if let inForce = previous.crlLastUpdate, crl.lastUpdate < inForce {
+            throw TLSMaterialError(file: file, reason: "lastUpdate \(crl.lastUpdate) is older than \(inForce), the CRL in force")
+        }
     }
 
     private static func parse<T>(_ file: String, _ body: () throws -> T) throws(TLSMaterialError) -> T {

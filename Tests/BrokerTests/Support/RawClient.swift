@@ -2,6 +2,7 @@ import MQTTCore
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// A packet-level MQTT peer for tests: sends exactly the packets a test names (or raw bytes)
 /// and hands every packet the broker sends to the test, so that tests can hold back
@@ -54,6 +55,16 @@ final class RawClient {
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
+    }
+
+    /// Starts TLS on the open connection, as late as the test wants (e.g. after a CRL change).
+    func startTLS(_ configuration: TLSConfiguration, serverHostname: String = "localhost") async throws {
+        let context = try NIOSSLContext(configuration: configuration)
+        let channel = self.channel
+        try await channel.eventLoop.submit {
+            let handler = try NIOSSLClientHandler(context: context, serverHostname: serverHostname)
+            try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+        }.get()
     }
 
     /// Connects and returns the CONNACK.

@@ -60,8 +60,31 @@ final class TestPKI {
 
     func writeCRL() throws {
         self.crlNumber += 1
-        let crl = try self.authority.makeRevocationList(revoked: self.revoked, nextUpdate: Date().addingTimeInterval(86_400), number: self.crlNumber)
+        try self.writeCRL(number: self.crlNumber, revoked: self.revoked)
+    }
+
+    /// A CRL as the test shapes it, e.g. an older one replayed after a newer one.
+    func writeCRL(number: UInt64, revoked: [RevokedCertificate], lastUpdate: Date = Date()) throws {
+        let crl = try self.authority.makeRevocationList(
+            revoked: revoked, lastUpdate: lastUpdate, nextUpdate: Date().addingTimeInterval(86_400), number: number
+        )
         try self.write(try crl.pem(), to: "ca.crl")
+    }
+
+    var currentCRLNumber: UInt64 { self.crlNumber }
+
+    /// A client certificate our X509 module would never make (several CNs, CA:TRUE), issued by
+    /// the test CA with the openssl command line, as an attacker with a careless CA would get it.
+    func issueWithOpenSSL(subject: String, extensions: String, file: String) async throws {
+        try self.write(try self.authority.key.pem(), to: "ca.key")
+        try self.write(extensions + "\n", to: "\(file).ext")
+        let result = try await ProcessRunner.shell("""
+            cd \(self.directory.path) && openssl ecparam -name prime256v1 -genkey -noout -out \(file).key \
+            && openssl req -new -key \(file).key -subj '\(subject)' -out \(file).csr \
+            && openssl x509 -req -in \(file).csr -CA ca.crt -CAkey ca.key -set_serial 0x\(UInt32.random(in: 1...UInt32.max)) \
+               -days 2 -extfile \(file).ext -out \(file).crt 2>&1
+            """)
+        guard result.status == 0 else { throw TestFailure("openssl could not issue \(subject): \(result.output)") }
     }
 
     func write(_ text: String, to name: String) throws {
