@@ -1,3 +1,4 @@
+import MQTTCore
 import NIOCore
 
 /// The configuration a device must receive: `payload` to `<tenant>:<deviceID>/config`.
@@ -20,12 +21,24 @@ enum RecordAction: Sendable, Equatable {
 }
 
 /// Reads device-manager notifications:
-/// `{"event":"configure","meta":{"service":T},"data":{"id":D,"attrs":A}}`.
+/// `{"event":"configure","meta":{"service":T},"data":{"id":D,"attrs":A}}` from `T.<suffix>`.
 struct DeviceManagerRecordDecoder: Sendable {
     let events: Set<String>
     let maxPayloadBytes: Int
+    /// The broker's packet limit: a larger PUBLISH would close the bridge's connection at every
+    /// retry and hold back every record behind it.
+    var maxPacketBytes = 262_144
+    var qos = QoS.atLeastOnce
+    /// `.<suffix>` of the consumed topics; what comes before it is the tenant.
+    var topicSuffix = ".dojot.device-manager.device"
 
-    func decode(_ value: ByteBuffer) -> RecordAction {
+    /// - Parameter topic: the Kafka topic the record came from; its tenant is the only one the
+    ///   record may configure (a producer of one tenant's topic cannot reach another's devices).
+    func decode(_ value: ByteBuffer, topic: String) -> RecordAction {
+        guard topic.hasSuffix(topicSuffix), topic.utf8.count > topicSuffix.utf8.count else {
+            return .malformed(reason: "topic \(topic) does not end in \(topicSuffix)")
+        }
+        let topicTenant = String(topic.dropLast(topicSuffix.count))
         let bytes = Array(value.readableBytesView)
         let root: JSONNode
         do {
@@ -39,32 +52,26 @@ struct DeviceManagerRecordDecoder: Sendable {
         guard let meta = root["meta"], meta.kind == .object else { return .malformed(reason: "meta is missing or not an object") }
         guard let data = root["data"], data.kind == .object else { return .malformed(reason: "data is missing or not an object") }
         guard let tenant = meta["service"]?.string else { return .malformed(reason: "meta.service is missing or not a string") }
-        if let problem = Self.topicLevelProblem(tenant) { return .malformed(reason: "meta.service \(problem)") }
+        guard tenant == topicTenant else {
+            return .malformed(reason: "meta.service \"\(tenant.prefix(64))\" is not the tenant of topic \(topic)")
+        }
+        guard DojotNames.isValidTenant(tenant) else { return .malformed(reason: "meta.service \"\(tenant.prefix(64))\" is not a dojot tenant name") }
         guard let deviceID = data["id"]?.string else { return .malformed(reason: "data.id is missing or not a string") }
-        if let problem = Self.topicLevelProblem(deviceID) { return .malformed(reason: "data.id \(problem)") }
+        guard DojotNames.isValidDeviceID(deviceID) else {
+            return .malformed(reason: "data.id \"\(deviceID.prefix(64))\" is not a dojot device id")
+        }
         guard let attrs = data["attrs"], attrs.kind == .object else {
             return .malformed(reason: "data.attrs is missing or not an object")
         }
         let payload = JSONParser.minified(bytes[attrs.range])
-        // A PUBLISH larger than the broker accepts would close the connection at every retry.
         guard payload.count <= maxPayloadBytes else {
             return .malformed(reason: "data.attrs is \(payload.count) bytes, more than \(maxPayloadBytes)")
         }
         let configuration = DeviceConfiguration(tenant: tenant, deviceID: deviceID, payload: payload)
-        guard configuration.topic.utf8.count <= Int(UInt16.max) else { return .malformed(reason: "the topic is too long") }
-        return .publish(configuration)
-    }
-
-    /// Tenant and device id become one topic level `T:D` that names one device: no level
-    /// separator, wildcard, second `:` or NUL that would aim the message elsewhere.
-    static func topicLevelProblem(_ text: String) -> String? {
-        if text.isEmpty { return "is empty" }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "/", "+", "#", ":", "\u{0}": return "contains '\(scalar == "\u{0}" ? "\\0" : String(scalar))'"
-            default: continue
-            }
+        let packetBytes = PublishPacket.encodedSize(topicBytes: configuration.topic.utf8.count, payloadBytes: payload.count, qos: qos)
+        guard packetBytes <= maxPacketBytes else {
+            return .malformed(reason: "the PUBLISH would be \(packetBytes) bytes, more than the broker's \(maxPacketBytes)")
         }
-        return nil
+        return .publish(configuration)
     }
 }

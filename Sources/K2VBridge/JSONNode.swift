@@ -18,7 +18,7 @@ struct JSONNode: Sendable {
     /// The members of an object, in document order; empty for other kinds.
     var members: [(key: String, value: JSONNode)] = []
 
-    /// The member named `key`; with duplicate keys the last one wins, as in `JSON.parse`.
+    /// The member named `key` (the parser refuses duplicate names).
     subscript(key: String) -> JSONNode? {
         members.last { $0.key == key }?.value
     }

@@ -6,7 +6,9 @@ struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A strict RFC 8259 parser with a nesting limit. It keeps object members and string values
-/// (what the bridge reads) and only validates the contents of arrays.
+/// (what the bridge reads) and only validates the contents of arrays. Where RFC 8259 leaves the
+/// outcome to the reader it refuses: duplicate member names (readers disagree on which wins, so a
+/// record could mean one thing to a check and another to a device) and numbers beyond a double.
 struct JSONParser {
     private let bytes: [UInt8]
     private let maxDepth: Int
@@ -75,6 +77,7 @@ struct JSONParser {
         let start = index
         index += 1
         var members: [(key: String, value: JSONNode)] = []
+        var names = Set<String>()
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             index += 1
@@ -83,7 +86,9 @@ struct JSONParser {
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let keyOffset = index
             let key = try parseString()
+            guard names.insert(key).inserted else { throw JSONParseError(reason: "duplicate member \"\(key)\"", offset: keyOffset) }
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':'")
             skipWhitespace()
@@ -128,6 +133,17 @@ struct JSONParser {
     }
 
     private mutating func parseNumber() throws(JSONParseError) {
+        let start = index
+        try scanNumber()
+        // Only an exponent or hundreds of digits can leave a double's range.
+        if index - start > 300 || bytes[start..<index].contains(where: { $0 | 0x20 == UInt8(ascii: "e") }) {
+            guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)), value.isFinite else {
+                throw JSONParseError(reason: "number out of range", offset: start)
+            }
+        }
+    }
+
+    private mutating func scanNumber() throws(JSONParseError) {
         if current == UInt8(ascii: "-") { index += 1 }
         if current == UInt8(ascii: "0") {
             index += 1

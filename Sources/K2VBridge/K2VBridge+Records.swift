@@ -10,7 +10,7 @@ extension K2VBridge {
             metrics.consumed.increment()
             let partition = PartitionID(topic: record.topic, partition: record.partition)
             guard let ticket = try await flow.admit(partition, offset: record.offset) else { continue }
-            switch decoder.decode(record.value) {
+            switch decoder.decode(record.value, topic: record.topic) {
             case .publish(let device):
                 publish(device, ticket: ticket, flow: flow)
             case .skip(let event):

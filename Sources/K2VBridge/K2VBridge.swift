@@ -33,7 +33,10 @@ public final class K2VBridge: Service {
         self.configuration = configuration
         self.readiness = readiness
         self.logger = logger
-        self.decoder = DeviceManagerRecordDecoder(events: Set(configuration.events), maxPayloadBytes: configuration.maxPayloadBytes)
+        self.decoder = DeviceManagerRecordDecoder(
+            events: Set(configuration.events), maxPayloadBytes: configuration.maxPayloadBytes,
+            maxPacketBytes: configuration.maxPacketBytes, qos: configuration.publishQoS, topicSuffix: "." + configuration.topicSuffix
+        )
         self.client = MQTTClient(configuration: try configuration.mqttClientConfiguration(eventLoopGroup: eventLoopGroup), logger: logger)
         if configuration.mqttProtocol == .mqtt {
             logger.warning("plain MQTT (K2V_MQTT_PROTOCOL=mqtt): no TLS; the dojot broker refuses service identities there")

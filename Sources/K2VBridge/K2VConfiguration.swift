@@ -32,6 +32,9 @@ public struct K2VConfiguration: Sendable {
     public var maxInflight = 1000
     /// Larger `data.attrs` are malformed: the broker would refuse the PUBLISH (`BROKER_MAX_PACKET_BYTES`).
     public var maxPayloadBytes = 261_120
+    /// The broker's `BROKER_MAX_PACKET_BYTES`: a record whose PUBLISH (topic, header and
+    /// payload) would be larger is malformed, never retried.
+    public var maxPacketBytes = 262_144
     public var httpBind = "0.0.0.0"
     public var httpPort = 9000
     /// At shutdown, how long to wait for outstanding publishes before committing and leaving.
@@ -102,6 +105,7 @@ extension K2VConfiguration {
         publishQoS = QoS(rawValue: UInt8(qos)) ?? .atLeastOnce
         maxInflight = try env.int("K2V_MAX_INFLIGHT", default: maxInflight, in: 1...65_535)
         maxPayloadBytes = try env.int("K2V_MAX_PAYLOAD_BYTES", default: maxPayloadBytes, in: 2...268_435_000)
+        maxPacketBytes = try env.int("K2V_MQTT_MAX_PACKET_BYTES", default: maxPacketBytes, in: 64...268_435_460)
         httpBind = env.string("K2V_HTTP_BIND", default: httpBind)
         httpPort = try env.port("K2V_HTTP_PORT", default: httpPort)
         drainTimeout = .milliseconds(try env.int("K2V_DRAIN_TIMEOUT_MS", default: 10_000, in: 0...600_000))

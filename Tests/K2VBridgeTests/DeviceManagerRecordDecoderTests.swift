@@ -3,20 +3,21 @@ import NIOCore
 import Testing
 
 @Suite struct DeviceManagerRecordDecoderTests {
-    let decoder = DeviceManagerRecordDecoder(events: ["configure"], maxPayloadBytes: 64)
+    let decoder = DeviceManagerRecordDecoder(events: ["configure"], maxPayloadBytes: 64, maxPacketBytes: 100)
 
-    func decode(_ text: String) -> RecordAction {
-        decoder.decode(ByteBuffer(string: text))
+    /// Decodes `text` as read from `<tenant>.dojot.device-manager.device`.
+    func decode(_ text: String, tenant: String = "a") -> RecordAction {
+        decoder.decode(ByteBuffer(string: text), topic: "\(tenant).dojot.device-manager.device")
     }
 
     @Test func configureEventBecomesThePublishOfItsAttributes() {
-        let action = decode(#"{"event":"configure","meta":{"service":"admin","timestamp":1616180000000},"data":{"id":"a1998e","attrs":{"target_temperature":23}}}"#)
+        let action = decode(#"{"event":"configure","meta":{"service":"admin","timestamp":1616180000000},"data":{"id":"a1998e","attrs":{"target_temperature":23}}}"#, tenant: "admin")
         #expect(action == .publish(DeviceConfiguration(tenant: "admin", deviceID: "a1998e", payload: Array(#"{"target_temperature":23}"#.utf8))))
         if case .publish(let device) = action { #expect(device.topic == "admin:a1998e/config") }
     }
 
     @Test func attributesKeepKeyOrderAndNumberSpellingWithoutWhitespace() {
-        let action = decode("{ \"event\" : \"configure\", \"meta\": {\"service\": \"t\"},\n \"data\": {\"attrs\": { \"z\": 1.50, \"a\": [1, \"x y\", {\"k\": \"\\\" }\"}], \"m\": null }, \"id\": \"d\"} }")
+        let action = decode("{ \"event\" : \"configure\", \"meta\": {\"service\": \"t\"},\n \"data\": {\"attrs\": { \"z\": 1.50, \"a\": [1, \"x y\", {\"k\": \"\\\" }\"}], \"m\": null }, \"id\": \"d\"} }", tenant: "t")
         let expected = #"{"z":1.50,"a":[1,"x y",{"k":"\" }"}],"m":null}"#
         #expect(action == .publish(DeviceConfiguration(tenant: "t", deviceID: "d", payload: Array(expected.utf8))))
     }
@@ -37,10 +38,18 @@ import Testing
         (#"{"event":"configure","meta":{"service":"a"},"data":{"attrs":{}}}"#, "data.id"),
         (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b","attrs":"x"}}"#, "data.attrs"),
         (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b"}}"#, "data.attrs"),
-        (#"{"event":"configure","meta":{"service":"a/b"},"data":{"id":"b","attrs":{}}}"#, "meta.service contains '/'"),
-        (##"{"event":"configure","meta":{"service":"a"},"data":{"id":"#","attrs":{}}}"##, "data.id contains '#'"),
-        (#"{"event":"configure","meta":{"service":""},"data":{"id":"b","attrs":{}}}"#, "meta.service is empty"),
-        (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b:c","attrs":{}}}"#, "data.id contains ':'"),
+        (#"{"event":"configure","meta":{"service":"a/b"},"data":{"id":"b","attrs":{}}}"#, "is not the tenant of topic"),
+        (#"{"event":"configure","meta":{"service":"other"},"data":{"id":"b","attrs":{}}}"#, "is not the tenant of topic a.dojot"),
+        (##"{"event":"configure","meta":{"service":"a"},"data":{"id":"#","attrs":{}}}"##, "is not a dojot device id"),
+        (#"{"event":"configure","meta":{"service":""},"data":{"id":"b","attrs":{}}}"#, "is not the tenant of topic"),
+        (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b:c","attrs":{}}}"#, "is not a dojot device id"),
+        (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b/c","attrs":{}}}"#, "is not a dojot device id"),
+        ("{\"event\":\"configure\",\"meta\":{\"service\":\"a\"},\"data\":{\"id\":\"\(String(repeating: "d", count: 3000))\",\"attrs\":{}}}", "is not a dojot device id"),
+        (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b","attrs":{}},"meta":{"service":"x"}}"#, "duplicate member \"meta\""),
+        (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b","attrs":{"t":1,"t":2}}}"#, "duplicate member \"t\""),
+        (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b","attrs":{"t":1e400}}}"#, "number out of range"),
+        (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b","attrs":{"t":"\udc00"}}}"#, "unpaired surrogate"),
+        (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"0123456789012345678901234567890123456789","attrs":{"t":"0123456789012345678901234567890123456789012345"}}}"#, "more than the broker's 100"),
         (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b","attrs":{"long":"0123456789012345678901234567890123456789012345678901234567890"}}}"#, "more than 64"),
     ])
     func malformedRecordsSayWhy(record: String, reason: String) {
@@ -50,12 +59,27 @@ import Testing
         }
         #expect(text.contains(reason), "\(text)")
     }
+
+    @Test func theTenantComesFromTheTopicAndMustBeADojotName() {
+        let record = #"{"event":"configure","meta":{"service":"a+b"},"data":{"id":"d","attrs":{}}}"#
+        guard case .malformed(let reason) = decode(record, tenant: "a+b") else {
+            Issue.record("a+b accepted as a tenant")
+            return
+        }
+        #expect(reason.contains("not a dojot tenant name"))
+        let stray = decoder.decode(ByteBuffer(string: record), topic: "a+b.other-topic")
+        guard case .malformed(let why) = stray else {
+            Issue.record("a record from another topic was accepted")
+            return
+        }
+        #expect(why.contains("does not end in"))
+    }
 }
 
 @Suite struct JSONParserTests {
     @Test(arguments: [
         "{}", "[]", "0", "-0.5e+10", "\"\\u00e9\\ud83d\\ude00\"", "true", "null", " { \"a\" : [ 1 , 2 ] } ",
-        "{\"a\":{\"b\":{\"c\":[[[]]]}}}",
+        "{\"a\":{\"b\":{\"c\":[[[]]]}}}", "1e308", "[{\"k\":1},{\"k\":2}]", "{\"a\":{\"a\":1}}",
     ])
     func acceptsValidJSON(text: String) throws {
         _ = try JSONParser.parse(Array(text.utf8))
@@ -63,7 +87,7 @@ import Testing
 
     @Test(arguments: [
         "", "{", "{\"a\" 1}", "[1,]", "01", "1.", "-", "\"\\x\"", "\"a\nb\"", "tru", "{} {}", "\"\\ud800\"", "{'a':1}",
-        "[1 2]", "nul",
+        "[1 2]", "nul", "{\"a\":1,\"a\":1}", "[{\"k\":[],\"k\":{}}]", "1e400", "-1E+999", "\"\\udc00\"",
     ])
     func rejectsInvalidJSON(text: String) {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(text.utf8)) }

@@ -44,20 +44,23 @@ import Testing
 
     @Test func malformedRecordsBetweenGoodOnesAreCountedAndSkipped() async throws {
         let cluster = try KafkaMockCluster()
-        let topic = "\(uniqueName("tenant")).dojot.device-manager.device"
+        let tenant = uniqueName("tenant")
+        let topic = "\(tenant).dojot.device-manager.device"
         try cluster.createTopic(topic, partitions: 1)
         try await withPlainBroker { port in
-            let devices = TestDevices(tenant: "admin", count: 1, port: port, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+            let devices = TestDevices(tenant: tenant, count: 1, port: port, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
             try await devices.start()
             let group = uniqueName("k2v")
             let bridge = try RunningBridge.start(.test(kafka: cluster.bootstrapServers, mqttPort: port, group: group))
             let device = devices.ids[0]
             let wrong = [
                 "not json at all",
-                #"{"event":"configure","meta":{"service":"admin"},"data":{"id":"dev0","attrs":[1]}}"#,
+                #"{"event":"configure","meta":{"service":"\#(tenant)"},"data":{"id":"dev0","attrs":[1]}}"#,
                 #"{"event":"configure","meta":{"service":7},"data":{"id":"dev0","attrs":{}}}"#,
                 #"{"event":"configure","data":{"id":"dev0","attrs":{}}}"#,
-                #"{"event":"configure","meta":{"service":"admin"},"data":{"attrs":{}}}"#,
+                #"{"event":"configure","meta":{"service":"\#(tenant)"},"data":{"attrs":{}}}"#,
+                // Another tenant's device, from this tenant's topic.
+                #"{"event":"configure","meta":{"service":"admin"},"data":{"id":"dev0","attrs":{"seq":99}}}"#,
                 "",
             ]
             var lines: [String] = []
@@ -65,7 +68,7 @@ import Testing
                 lines.append(configureEvent(device: device, seq: index))
                 lines.append("\(device)\t\(bad)")
             }
-            lines.append("\(device)\t" + #"{"event":"create","meta":{"service":"admin"},"data":{"id":"dev0","attrs":{}}}"#)
+            lines.append("\(device)\t" + #"{"event":"create","meta":{"service":"\#(tenant)"},"data":{"id":"dev0","attrs":{}}}"#)
             lines.append(configureEvent(device: device, seq: wrong.count))
             try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, lines: lines)
 
@@ -85,6 +88,35 @@ import Testing
             await devices.stop()
             #expect(successor.metrics.consumed.count == 1)
             #expect(devices.all[device] == Array(0...wrong.count + 1))
+        }
+    }
+
+    /// A record whose PUBLISH the broker would refuse (it closes the connection) is skipped, not
+    /// retried forever: the records after it, other tenants' too, still arrive.
+    @Test func recordOverTheBrokersPacketLimitDoesNotHoldBackTheOthers() async throws {
+        let cluster = try KafkaMockCluster()
+        let tenant = uniqueName("poison")
+        let topic = "\(tenant).dojot.device-manager.device"
+        try cluster.createTopic(topic, partitions: 1)
+        try await withPlainBroker(maxPacketBytes: 4096) { port in
+            let devices = TestDevices(tenant: tenant, count: 1, port: port, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+            try await devices.start()
+            var configuration = K2VConfiguration.test(kafka: cluster.bootstrapServers, mqttPort: port)
+            configuration.maxPacketBytes = 4096
+            let bridge = try RunningBridge.start(configuration)
+            let device = devices.ids[0]
+            let id = device.split(separator: ":")[1]
+            let big = String(repeating: "x", count: 5000)
+            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, lines: [
+                configureEvent(device: device, seq: 0),
+                "\(device)\t{\"event\":\"configure\",\"meta\":{\"service\":\"\(tenant)\"},\"data\":{\"id\":\"\(id)\",\"attrs\":{\"big\":\"\(big)\"}}}",
+                configureEvent(device: device, seq: 1),
+            ])
+            _ = try await eventually("the record after the poison one", timeout: .seconds(20)) { devices.devicesComplete(upTo: 2) == 1 ? true : nil }
+            try await bridge.stop()
+            await devices.stop()
+            #expect(devices.all[device] == [0, 1])
+            #expect(bridge.metrics.malformed.count == 1)
         }
     }
 }

@@ -44,6 +44,7 @@ import Testing
         (["K2V_EVENTS": ","], "K2V_EVENTS"),
         (["K2V_MQTT_REJECT_UNAUTHORIZED": "maybe"], "K2V_MQTT_REJECT_UNAUTHORIZED"),
         (["K2V_HTTP_PORT": "70000"], "K2V_HTTP_PORT"),
+        (["K2V_MQTT_MAX_PACKET_BYTES": "10"], "K2V_MQTT_MAX_PACKET_BYTES"),
         (["K2V_CONSUMER_SESSION_TIMEOUT_MS": "soon"], "K2V_CONSUMER_SESSION_TIMEOUT_MS"),
     ])
     func badValuesNameTheirVariable(environment: [String: String], variable: String) {

@@ -91,6 +91,13 @@ extension ConnectPacket {
 }
 
 extension PublishPacket {
+    /// The bytes of a PUBLISH on the wire, fixed header included: what a peer's packet limit
+    /// (e.g. the broker's `BROKER_MAX_PACKET_BYTES`) is compared with.
+    public static func encodedSize(topicBytes: Int, payloadBytes: Int, qos: QoS) -> Int {
+        let remaining = 2 + topicBytes + (qos == .atMostOnce ? 0 : 2) + payloadBytes
+        return 1 + ByteBuffer.remainingLengthSize(remaining) + remaining
+    }
+
     /// Writes everything but the payload: fan-out writes this small header per subscriber and
     /// shares one payload buffer among all of them.
     public func writeHeader(to buffer: inout ByteBuffer) throws(MQTTEncodingError) {

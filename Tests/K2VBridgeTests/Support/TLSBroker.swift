@@ -54,13 +54,14 @@ func withDojotBroker<T>(pki: TestPKI, _ body: (_ plainPort: Int, _ tlsPort: Int)
 }
 
 /// Our broker in the test process, plain listener, everything allowed.
-func withPlainBroker<T>(_ body: (_ port: Int) async throws -> T) async throws -> T {
+func withPlainBroker<T>(maxPacketBytes: Int = 262_144, _ body: (_ port: Int) async throws -> T) async throws -> T {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
     var configuration = BrokerConfiguration(tls: .init(ca: "", certificate: "", key: "", crl: nil))
     configuration.bindHost = "127.0.0.1"
     configuration.mqttPort = 0
     configuration.mqttsPort = nil
     configuration.limits.maxInflight = 1000
+    configuration.limits.maxPacketBytes = maxPacketBytes
     var logger = Logger(label: "test-broker")
     logger.logLevel = .critical
     let server = try BrokerServer(configuration: configuration, authorizer: AllowAllAuthorizer(), group: group, logger: logger)
