@@ -4,7 +4,11 @@
 /// The bridge embeds the payload bytes verbatim in the Kafka value, so it only needs to know that
 /// they are a well-formed object; a parse into Foundation objects and back would cost several
 /// allocations per message. The scanner is iterative (a depth stack on the stack, no recursion)
-/// and allocates nothing on valid input.
+/// and allocates nothing on valid input of ordinary size.
+///
+/// Strict where RFC 8259 leaves the outcome to the reader, so that every consumer of the Kafka
+/// record reads the same thing: duplicate member names, unpaired UTF-16 surrogate escapes and
+/// numbers beyond a double's range are invalid.
 public enum JSONObjectScanner {
     /// Deeper nesting is refused (as JSON parsers do), which bounds the work per byte.
     public static let maximumDepth = 512
@@ -13,7 +17,7 @@ public enum JSONObjectScanner {
     public struct Scanned: Sendable, Hashable {
         /// From `{` to `}` inclusive, without surrounding whitespace.
         public var object: Range<Int>
-        /// The value of the last top-level `timestamp` member; nil when there is none.
+        /// The value of the top-level `timestamp` member; nil when there is none.
         public var timestamp: TimestampValue?
     }
 
@@ -45,9 +49,14 @@ public enum JSONObjectScanner {
     }
 
     public static func scan(_ bytes: UnsafeRawBufferPointer) -> Result<Scanned, Failure> {
-        withUnsafeTemporaryAllocation(of: Bool.self, capacity: maximumDepth) { stack in
-            var scanner = Scanner(bytes: bytes, isObject: stack)
-            return scanner.run()
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: maximumDepth) { isObject in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: maximumDepth) { keyBase in
+                // A member takes at least 4 bytes (`"":0`): room for every key of the document.
+                withUnsafeTemporaryAllocation(of: KeySpan.self, capacity: bytes.count / 4 + 2) { keys in
+                    var scanner = Scanner(bytes: bytes, isObject: isObject, keyBase: keyBase, keys: keys)
+                    return scanner.run()
+                }
+            }
         }
     }
 
@@ -56,17 +65,33 @@ public enum JSONObjectScanner {
     }
 }
 
-/// The scan itself. `isObject[d]` says whether the container at depth `d` is an object.
+/// A member name's content in the document, for the duplicate check.
+struct KeySpan {
+    var start: UInt32
+    var end: UInt32
+    var escaped: Bool
+
+    var range: Range<Int> { Int(start)..<Int(end) }
+}
+
+/// The scan itself. `isObject[d]` says whether the container at depth `d` is an object;
+/// `keys[keyBase[d]..<keyCount]` are the names of that object seen so far.
 private struct Scanner {
     let bytes: UnsafeRawBufferPointer
     let isObject: UnsafeMutableBufferPointer<Bool>
+    let keyBase: UnsafeMutableBufferPointer<Int>
+    let keys: UnsafeMutableBufferPointer<KeySpan>
+    var keyCount = 0
     var index = 0
     var depth = 0
     var timestamp: JSONObjectScanner.TimestampValue?
 
-    init(bytes: UnsafeRawBufferPointer, isObject: UnsafeMutableBufferPointer<Bool>) {
+    init(bytes: UnsafeRawBufferPointer, isObject: UnsafeMutableBufferPointer<Bool>,
+         keyBase: UnsafeMutableBufferPointer<Int>, keys: UnsafeMutableBufferPointer<KeySpan>) {
         self.bytes = bytes
         self.isObject = isObject
+        self.keyBase = keyBase
+        self.keys = keys
     }
 
     typealias Failure = JSONObjectScanner.Failure
@@ -100,6 +125,7 @@ private struct Scanner {
                 pendingKeyIsTimestamp = false
                 guard depth < isObject.count else { return .tooDeep }
                 isObject[depth] = object
+                keyBase[depth] = keyCount
                 depth += 1
                 index += 1
                 skipWhitespace()
@@ -121,6 +147,7 @@ private struct Scanner {
                 if pendingKeyIsTimestamp { timestamp = .string(valueStart + 1..<index - 1, escaped: escaped) }
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 guard scanNumber() else { return .invalidJSON(offset: index) }
+                guard JSONNumberRange.isFinite(bytes, valueStart..<index) else { return .invalidJSON(offset: valueStart) }
                 if pendingKeyIsTimestamp { timestamp = .number(valueStart..<index) }
             case UInt8(ascii: "t"):
                 guard scanLiteral("true") else { return .invalidJSON(offset: index) }
@@ -155,6 +182,11 @@ private struct Scanner {
                     break  // the next value
                 }
                 guard byte == (object ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return .invalidJSON(offset: index) }
+                if object {
+                    let members = UnsafeMutableBufferPointer(rebasing: keys[keyBase[depth - 1]..<keyCount])
+                    guard !JSONDuplicateKeys.found(in: members, of: bytes) else { return .invalidJSON(offset: index) }
+                    keyCount = keyBase[depth - 1]
+                }
                 index += 1
                 depth -= 1
             }
@@ -167,6 +199,9 @@ private struct Scanner {
         let start = index + 1
         guard let escaped = scanString() else { return .failure(.invalidJSON(offset: index)) }
         let key = start..<index - 1
+        guard keyCount < keys.count else { return .failure(.invalidJSON(offset: index)) }
+        keys[keyCount] = KeySpan(start: UInt32(key.lowerBound), end: UInt32(key.upperBound), escaped: escaped)
+        keyCount += 1
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return .failure(.invalidJSON(offset: index)) }
         index += 1
@@ -193,9 +228,16 @@ private struct Scanner {
                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     index += 1
                 case UInt8(ascii: "u"):
-                    guard index + 4 < bytes.count else { return nil }
-                    for offset in 1...4 where JSONStringBytes.hexValue(bytes[index + offset]) == nil { return nil }
+                    guard let unit = hex4(at: index + 1) else { return nil }
                     index += 5
+                    if (0xDC00...0xDFFF).contains(unit) { return nil }  // a low surrogate alone
+                    if (0xD800...0xDBFF).contains(unit) {
+                        // A high surrogate must be followed by an escaped low one.
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u"),
+                            let low = hex4(at: index + 2), (0xDC00...0xDFFF).contains(low)
+                        else { return nil }
+                        index += 6
+                    }
                 default:
                     return nil
                 }
@@ -209,6 +251,17 @@ private struct Scanner {
             }
         }
         return nil
+    }
+
+    /// The four hex digits at `at` as a UTF-16 code unit; nil when they are not all there.
+    private func hex4(at start: Int) -> UInt16? {
+        guard start + 4 <= bytes.count else { return nil }
+        var value: UInt16 = 0
+        for offset in 0..<4 {
+            guard let digit = JSONStringBytes.hexValue(bytes[start + offset]) else { return nil }
+            value = value << 4 | UInt16(digit)
+        }
+        return value
     }
 
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
