@@ -46,11 +46,11 @@ BROKER_TLS=()
 LOADTEST_TLS=(--cert-dir "$PKI/devices")
 if [ "${SCALE_PKI:-local}" = dev-pki ]; then
   pki_port=$(free_port)
-  DEV_PKI_PORT=$pki_port DEV_PKI_BIND=127.0.0.1 DEV_PKI_DATA_DIR=$PKI/dev-pki LOG_LEVEL=warning \
+  DEV_PKI_PORT=$pki_port DEV_PKI_BIND=127.0.0.1 DEV_PKI_DATA_DIR=$PKI/dev-pki DEV_PKI_SERVER_NAMES=localhost LOG_LEVEL=warning \
     "$BIN/dev-pki" >"$OUT/dev-pki.log" 2>&1 &
   PIDS+=($!)
   wait_for_port "$pki_port"
-  PKI_URL=http://127.0.0.1:$pki_port CERT_DIR=$PKI/broker HOSTNAME=localhost INTERNAL_DNS=localhost \
+  PKI_URL=http://127.0.0.1:$pki_port PKI_TOKEN_FILE=$PKI/dev-pki/token CERT_DIR=$PKI/broker HOSTNAME=localhost INTERNAL_DNS=localhost \
     EXTERNAL_SERVER_IP=127.0.0.1 PKI_KEY_TYPE=ec256 PKI_HTTP_PORT=0 LOG_LEVEL=warning "$BIN/pki-sidecar" --once
   BROKER_TLS=(BROKER_TLS_CA="$PKI/broker/ca.crt" BROKER_TLS_CERT="$PKI/broker/localhost.crt"
               BROKER_TLS_KEY="$PKI/broker/localhost.key" BROKER_TLS_CRL="$PKI/broker/ca.crl")

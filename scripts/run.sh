@@ -60,6 +60,9 @@ wait_ready() { # name, url (the service started last)
 }
 
 PKI_PORT=${DEV_PKI_PORT:-3000}
+# Throw-away certificates and revocation need dev-pki's token; without DEV_PKI_TOKEN it makes one
+# in its data directory, which the sidecars read.
+PKI_TOKEN_FILE="$RUN_DIR/data/dev-pki/token"
 start dev-pki env DEV_PKI_BIND=127.0.0.1 DEV_PKI_PORT="$PKI_PORT" DEV_PKI_DATA_DIR="$RUN_DIR/data/dev-pki" \
   DEV_PKI_CA_KEY_TYPE=ec256 "$BIN/dev-pki"
 wait_ready dev-pki "http://127.0.0.1:$PKI_PORT/health"
@@ -67,6 +70,7 @@ wait_ready dev-pki "http://127.0.0.1:$PKI_PORT/health"
 # Certificates: once (init-container mode), then a sidecar per service keeps them fresh.
 sidecar_env() { # name, health port
   echo PKI_URL="http://127.0.0.1:$PKI_PORT" CERT_DIR="$CERTS/$1" HOSTNAME="$1" PKI_KEY_TYPE=ec256 \
+    PKI_TOKEN="${DEV_PKI_TOKEN:-}" PKI_TOKEN_FILE="$PKI_TOKEN_FILE" \
     INTERNAL_DNS=localhost EXTERNAL_SERVER_IP=127.0.0.1 PKI_HTTP_BIND=127.0.0.1 PKI_HTTP_PORT="$2" \
     CRL_UPDATE_INTERVAL_SEC=60
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MQTTCore
 import X509
 
 /// dev-pki's CA: its key, the issued records and the current CRL, persisted in one directory
@@ -8,11 +9,13 @@ import X509
 public actor DevCertificateAuthority {
     public enum Failure: Error, Sendable, CustomStringConvertible {
         case badRequest(String)
+        /// A well-formed request for something this CA does not sign.
+        case forbidden(String)
         case storage(String)
 
         public var description: String {
             switch self {
-            case .badRequest(let message), .storage(let message): message
+            case .badRequest(let message), .forbidden(let message), .storage(let message): message
             }
         }
     }
@@ -74,18 +77,28 @@ public actor DevCertificateAuthority {
 
     // MARK: Issuing
 
-    /// Signs a throw-away (service) certificate: subject and SANs as in the CSR.
+    /// Signs a throw-away certificate for a configured server or service name (`ThrowAwayPolicy`):
+    /// subject `CN=<name>` only; a server gets serverAuth and the CSR's SANs, a service neither.
     public func issueServiceCertificate(csrPEM: String) throws -> IssuedCertificate {
         let request = try parse(csrPEM)
-        let certificate = try sign(request, subject: .fromRequest, usage: [.serverAuth, .clientAuth])
+        let names = request.commonNames
+        guard names.count == 1, let name = names.first else {
+            throw Failure.badRequest("the CSR's subject must have exactly one CN, it has \(names.count)")
+        }
+        guard let grant = configuration.throwAway.grant(for: name) else {
+            throw Failure.forbidden("\(name) is not a server or service name this PKI signs (DEV_PKI_SERVER_NAMES, DEV_PKI_SERVICE_NAMES)")
+        }
+        let certificate = try authority.sign(
+            request, subject: .commonName(name), usage: grant == .server ? [.serverAuth, .clientAuth] : [.clientAuth],
+            copySubjectAlternativeNames: grant == .server, validity: .days(configuration.certificateDays))
         return try record(certificate, kind: .service, tenant: nil)
     }
 
     /// Signs a device certificate: CN `tenant:<CSR CN>`, O `dojot IoT Platform`.
     public func issueDeviceCertificate(csrPEM: String, tenant: String) throws -> IssuedCertificate {
-        guard DevicePolicy.isValidTenant(tenant) else { throw Failure.badRequest("invalid tenant \"\(tenant)\"") }
+        guard DojotNames.isValidTenant(tenant) else { throw Failure.badRequest("invalid tenant \"\(tenant)\"") }
         let request = try parse(csrPEM)
-        guard let deviceID = request.commonName, DevicePolicy.isValidDeviceID(deviceID) else {
+        guard request.commonNames.count == 1, let deviceID = request.commonName, DojotNames.isValidDeviceID(deviceID) else {
             throw Failure.badRequest("the CSR's CN must be a device id of letters, digits, ' ', '-' or '_'")
         }
         let certificate = try sign(

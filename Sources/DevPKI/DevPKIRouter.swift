@@ -8,11 +8,14 @@ import PKIAPI
 public struct DevPKIRouter: Sendable {
     let authority: DevCertificateAuthority
     let defaultTenant: String
+    /// Needed to sign throw-away (service) certificates and to revoke (`Authorization: Bearer`).
+    let token: String
     let logger: Logger
 
-    public init(authority: DevCertificateAuthority, defaultTenant: String, logger: Logger) {
+    public init(authority: DevCertificateAuthority, defaultTenant: String, token: String, logger: Logger) {
         self.authority = authority
         self.defaultTenant = defaultTenant
+        self.token = token
         self.logger = logger
     }
 
@@ -21,6 +24,10 @@ public struct DevPKIRouter: Sendable {
             return try await route(request)
         } catch let failure as DevCertificateAuthority.Failure {
             if case .badRequest(let message) = failure { return .error(.badRequest, message) }
+            if case .forbidden(let message) = failure {
+                logger.warning("request refused", metadata: ["path": "\(request.path)", "reason": "\(message)"])
+                return .error(.forbidden, message)
+            }
             logger.error("request failed", metadata: ["path": "\(request.path)", "error": "\(failure)"])
             return .error(.internalServerError, "\(failure)")
         } catch {
@@ -38,6 +45,7 @@ public struct DevPKIRouter: Sendable {
             let force = request.query?.split(separator: "&").contains("update=true") ?? false
             return .json(.ok, CRLBody(crl: try await authority.revocationListPEM(forceUpdate: force)))
         case (.POST, PKIPaths.throwAway):
+            if let refusal = unauthorized(request) { return refusal }
             let csr = try Self.decodeCSR(request.body)
             let issued = try await authority.issueServiceCertificate(csrPEM: csr)
             return .json(.created, IssuedCertificateBody(certificateFingerprint: issued.fingerprint, certificatePem: issued.pem))
@@ -61,6 +69,7 @@ public struct DevPKIRouter: Sendable {
                 }
                 return .json(.ok, CertificateRecordBody(record))
             case .DELETE:
+                if let refusal = unauthorized(request) { return refusal }
                 guard try await authority.revoke(fingerprint: fingerprint) else {
                     return .error(.notFound, "no certificate with fingerprint \(fingerprint)")
                 }
@@ -74,6 +83,19 @@ public struct DevPKIRouter: Sendable {
             return .error(.methodNotAllowed, "\(request.method) not allowed on \(request.path)")
         }
         return .error(.notFound, "no route for \(request.method) \(request.path)")
+    }
+
+    /// A 401 unless the request presents the token: service certificates carry service rights,
+    /// and fingerprints are public, so neither signing them nor revoking may be open to all.
+    private func unauthorized(_ request: ServerRequest) -> ServerResponse? {
+        let presented = request.headers.first(name: "Authorization").flatMap { header -> String? in
+            header.hasPrefix("Bearer ") ? String(header.dropFirst("Bearer ".count)) : nil
+        }
+        guard !AccessToken.matches(presented, token) else { return nil }
+        logger.warning("request without the token refused", metadata: ["method": "\(request.method)", "path": "\(request.path)"])
+        var response = ServerResponse.error(.unauthorized, "this endpoint needs Authorization: Bearer <DEV_PKI_TOKEN>")
+        response.headers.append((name: "WWW-Authenticate", value: "Bearer"))
+        return response
     }
 
     private static func decodeCSR(_ body: [UInt8]) throws -> String {

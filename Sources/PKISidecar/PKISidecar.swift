@@ -21,7 +21,7 @@ public struct PKISidecar: Sendable {
     public init(configuration: SidecarConfiguration, logger: Logger, client: PKIClient? = nil) {
         self.configuration = configuration
         self.logger = logger
-        self.client = client ?? PKIClient(baseURL: configuration.pkiURL)
+        self.client = client ?? PKIClient(baseURL: configuration.pkiURL, extraHeaders: configuration.token.map { [("Authorization", "Bearer \($0)")] } ?? [])
         self.files = CertificateDirectory(path: configuration.certificateDirectory, name: configuration.hostname)
         self.backoff = Backoff(initial: .seconds(1), maximum: configuration.retryMaximum)
     }

@@ -19,6 +19,8 @@ public struct SidecarConfiguration: Sendable {
     /// Health endpoint port; 0 turns it off.
     public var httpPort: Int
     public var httpBindAddress: String
+    /// Sent as `Authorization: Bearer` (dev-pki's `DEV_PKI_TOKEN`); nil: no header.
+    public var token: String?
 
     public init(
         pkiURL: String = "http://x509-identity-mgmt:3000",
@@ -31,7 +33,8 @@ public struct SidecarConfiguration: Sendable {
         waitTimeout: Duration = .seconds(180),
         retryMaximum: Duration = .seconds(300),
         httpPort: Int = 0,
-        httpBindAddress: String = "0.0.0.0"
+        httpBindAddress: String = "0.0.0.0",
+        token: String? = nil
     ) {
         self.pkiURL = pkiURL
         self.certificateDirectory = certificateDirectory
@@ -44,9 +47,11 @@ public struct SidecarConfiguration: Sendable {
         self.retryMaximum = retryMaximum
         self.httpPort = httpPort
         self.httpBindAddress = httpBindAddress
+        self.token = token
     }
 
-    /// The variables of SPEC section 6, plus `PKI_RETRY_MAX_SEC` and `PKI_HTTP_BIND`.
+    /// The variables of SPEC section 6, plus `PKI_RETRY_MAX_SEC`, `PKI_HTTP_BIND` and
+    /// `PKI_TOKEN` / `PKI_TOKEN_FILE`.
     public init(from environment: inout EnvironmentReader) throws(ConfigurationError) {
         let hostname = environment.optionalString("HOSTNAME").flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.hostName
         guard !hostname.isEmpty, !hostname.contains("/"), hostname != ".", hostname != ".." else {
@@ -79,8 +84,19 @@ public struct SidecarConfiguration: Sendable {
             waitTimeout: try environment.positiveSeconds("PKI_WAIT_TIMEOUT_SEC", default: defaults.waitTimeout),
             retryMaximum: try environment.positiveSeconds("PKI_RETRY_MAX_SEC", default: defaults.retryMaximum),
             httpPort: try environment.port("PKI_HTTP_PORT", default: 9001),
-            httpBindAddress: environment.string("PKI_HTTP_BIND", default: defaults.httpBindAddress)
+            httpBindAddress: environment.string("PKI_HTTP_BIND", default: defaults.httpBindAddress),
+            token: try Self.resolveToken(&environment)
         )
+    }
+
+    /// `PKI_TOKEN`, else the first line of `PKI_TOKEN_FILE` (e.g. dev-pki's data volume).
+    public static func resolveToken(_ environment: inout EnvironmentReader) throws(ConfigurationError) -> String? {
+        if let token = environment.optionalString("PKI_TOKEN"), !token.isEmpty { return token }
+        guard let path = environment.optionalString("PKI_TOKEN_FILE"), !path.isEmpty else { return nil }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+            let token = text.split(whereSeparator: \.isNewline).first.map(String.init), !token.isEmpty
+        else { throw .invalidValue("PKI_TOKEN_FILE", value: path, expected: "a readable file holding the token") }
+        return token
     }
 
     /// `PKI_URL`, else the original's `EJBCA_ADDRESS` (`host:port`), else the default.

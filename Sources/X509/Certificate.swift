@@ -60,8 +60,10 @@ public final class Certificate: @unchecked Sendable {
     public var commonName: String? { Self.commonName(of: X509_get_subject_name(pointer)) }
 
     /// Every commonName of the subject, in order: an identity must have exactly one.
-    public var commonNames: [String] {
-        guard let name = X509_get_subject_name(pointer) else { return [] }
+    public var commonNames: [String] { Self.commonNames(of: X509_get_subject_name(pointer)) }
+
+    static func commonNames(of name: OpaquePointer?) -> [String] {
+        guard let name else { return [] }
         var names: [String] = []
         var index = X509_NAME_get_index_by_NID(name, NID_commonName, -1)
         while index >= 0 {

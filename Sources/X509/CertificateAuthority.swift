@@ -83,6 +83,7 @@ public struct CertificateAuthority: Sendable {
         _ request: CertificateSigningRequest,
         subject: IssuedSubject = .fromRequest,
         usage: ExtendedKeyUsage = [.serverAuth, .clientAuth],
+        copySubjectAlternativeNames: Bool = true,
         validity: Validity
     ) throws -> Certificate {
         guard request.hasValidSignature else {
@@ -109,7 +110,7 @@ public struct CertificateAuthority: Sendable {
         ]
         if !usage.isEmpty { extensions.append((NID_ext_key_usage, usage.configValue)) }
         try builder.addExtensions(extensions, issuer: certificate)
-        if let names = request.copySubjectAlternativeNameExtension() {
+        if copySubjectAlternativeNames, let names = request.copySubjectAlternativeNameExtension() {
             defer { X509_EXTENSION_free(names) }
             guard X509_add_ext(builder.certificate.pointer, names, -1) == 1 else {
                 throw X509Error.openSSL("copy CSR subjectAltName")

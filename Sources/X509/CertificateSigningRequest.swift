@@ -45,6 +45,9 @@ public final class CertificateSigningRequest: @unchecked Sendable {
 
     public var commonName: String? { Certificate.commonName(of: X509_REQ_get_subject_name(pointer)) }
 
+    /// Every commonName of the requested subject, in order.
+    public var commonNames: [String] { Certificate.commonNames(of: X509_REQ_get_subject_name(pointer)) }
+
     public var subjectAlternativeNames: [SubjectAlternativeName] {
         guard let extensions = X509_REQ_get_extensions(pointer) else { return [] }
         defer { clibcrypto_sk_X509_EXTENSION_pop_free(extensions) }

@@ -15,7 +15,9 @@ import Testing
         let root = try TemporaryDirectory.make(prefix: "loadtest-pki-run")
         defer { try? FileManager.default.removeItem(at: root) }
         let pki = try await DevPKIServer.start(
-            configuration: DevPKIConfiguration(port: 0, bindAddress: "127.0.0.1", dataDirectory: root.appendingPathComponent("dev-pki").path, caKeyType: .ec256),
+            configuration: DevPKIConfiguration(
+                port: 0, bindAddress: "127.0.0.1", dataDirectory: root.appendingPathComponent("dev-pki").path, caKeyType: .ec256,
+                token: "loadtest-pki-token-0123", throwAway: ThrowAwayPolicy(serverNames: [.init("broker")])),
             logger: quietLogger)
         let pkiTask = Task { try await pki.run() }
         let pkiURL = "http://127.0.0.1:\(pki.port)"
@@ -23,7 +25,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: brokerFiles, withIntermediateDirectories: true)
         try await PKISidecar(configuration: SidecarConfiguration(
             pkiURL: pkiURL, certificateDirectory: brokerFiles, hostname: "broker", subjectAlternativeNames: [.dns("localhost"), .ip("127.0.0.1")],
-            keyType: .ec256, renewBefore: .seconds(3600), crlRefreshInterval: .seconds(60), waitTimeout: .seconds(5), retryMaximum: .milliseconds(500)
+            keyType: .ec256, renewBefore: .seconds(3600), crlRefreshInterval: .seconds(60), waitTimeout: .seconds(5), retryMaximum: .milliseconds(500),
+            token: "loadtest-pki-token-0123"
         ), logger: quietLogger).bootstrap()
         let tls = BrokerConfiguration.TLSFiles(ca: "\(brokerFiles)/ca.crt", certificate: "\(brokerFiles)/broker.crt", key: "\(brokerFiles)/broker.key", crl: "\(brokerFiles)/ca.crl")
         let cache = root.appendingPathComponent("devices").path

@@ -50,7 +50,7 @@ import Testing
         let client = MQTTClient(configuration: clientConfiguration, logger: testLogger)
         try await client.connect()
 
-        let revoked = try await HTTPClient().delete("\(pki.url)/api/v1/certificates/\(try #require(fingerprints["a1998e"]))")
+        let revoked = try await HTTPClient().delete("\(pki.url)/api/v1/certificates/\(try #require(fingerprints["a1998e"]))", headers: testPKIAuthorization)
         #expect(revoked.isSuccess)
         // The sidecar fetches the new CRL, the broker loads it and closes the device's connection.
         #expect(await eventually(timeout: .seconds(10)) { !client.isConnected })

@@ -20,12 +20,12 @@ import X509
         defer { try? FileManager.default.removeItem(at: directory) }
         let pki = try await RunningDevPKI.start(directory: directory)
         for path in [PKIPaths.throwAway, PKIPaths.certificates] {
-            let malformed = try await http.post(pki.url + path, json: Array("{not json".utf8))
+            let malformed = try await http.post(pki.url + path, json: Array("{not json".utf8), headers: testPKIAuthorization)
             #expect(malformed.status == 400)
             #expect(malformed.bodyText.contains("\"error\""))
-            let missing = try await http.post(pki.url + path, json: Array("{}".utf8))
+            let missing = try await http.post(pki.url + path, json: Array("{}".utf8), headers: testPKIAuthorization)
             #expect(missing.status == 400)
-            let badCSR = try await http.post(pki.url + path, json: Array(#"{"csr":"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"}"#.utf8))
+            let badCSR = try await http.post(pki.url + path, json: Array(#"{"csr":"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"}"#.utf8), headers: testPKIAuthorization)
             #expect(badCSR.status == 400)
             #expect(badCSR.bodyText.contains("does not parse"))
         }
@@ -36,7 +36,7 @@ import X509
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let pki = try await RunningDevPKI.start(directory: directory)
-        #expect(try await http.delete(pki.url + PKIPaths.certificate(fingerprint: "AA:BB")).status == 404)
+        #expect(try await http.delete(pki.url + PKIPaths.certificate(fingerprint: "AA:BB"), headers: testPKIAuthorization).status == 404)
         #expect(try await http.get(pki.url + PKIPaths.certificate(fingerprint: "AA:BB")).status == 404)
         #expect(try await http.get(pki.url + "/nothing/here").status == 404)
         #expect(try await http.delete(pki.url + PKIPaths.throwAwayCA).status == 405)
@@ -61,14 +61,14 @@ import X509
         await pki.stop()
     }
 
-    @Test func throwAwayCertificateKeepsCSRSubjectAndSANs() async throws {
+    @Test func throwAwayServerCertificateKeepsCSRNameAndSANs() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let pki = try await RunningDevPKI.start(directory: directory)
         let request = try CertificateSigningRequest(
-            key: PrivateKey(generating: .ec256), commonName: "v2k-bridge", subjectAlternativeNames: [.dns("v2k")])
-        let certificate = try await PKIClient(baseURL: pki.url).signServiceCertificate(request)
-        #expect(certificate.commonName == "v2k-bridge")
+            key: PrivateKey(generating: .ec256), commonName: "iotagent-mqtt", subjectAlternativeNames: [.dns("v2k")])
+        let certificate = try await pki.client.signServiceCertificate(request)
+        #expect(certificate.commonName == "iotagent-mqtt")
         #expect(certificate.subjectAlternativeNames == [.dns("v2k")])
         await pki.stop()
     }
@@ -81,9 +81,9 @@ import X509
             IssuedCertificateBody.self, from: Data(try await http.post(pki.url + PKIPaths.certificates, json: try csr("dev1")).body))
         let path = pki.url + PKIPaths.certificate(fingerprint: issued.certificateFingerprint)
         #expect(try await http.get(path).status == 200)
-        #expect(try await http.delete(path).status == 204)
+        #expect(try await http.delete(path, headers: testPKIAuthorization).status == 204)
         #expect(try await http.get(path).status == 404)
-        #expect(try await http.delete(path).status == 404)
+        #expect(try await http.delete(path, headers: testPKIAuthorization).status == 404)
         let crl = try await PKIClient(baseURL: pki.url).revocationList()
         let ca = try await PKIClient(baseURL: pki.url).caCertificate()
         #expect(crl.contains(serialHex: try Certificate(pem: issued.certificatePem).serialHex))
@@ -103,14 +103,15 @@ import X509
 
         let second = try await RunningDevPKI.start(directory: directory)
         #expect(try await PKIClient(baseURL: second.url).caCertificate().sha256Fingerprint() == caBefore)
-        #expect(try await http.delete(second.url + PKIPaths.certificate(fingerprint: issued.certificateFingerprint)).status == 204)
+        #expect(try await http.delete(second.url + PKIPaths.certificate(fingerprint: issued.certificateFingerprint), headers: testPKIAuthorization).status == 204)
         await second.stop()
     }
 
     @Test func configurationErrorsNameTheVariable() {
         let cases = [
             ("DEV_PKI_PORT", "70000"), ("DEV_PKI_CRL_DAYS", "0"), ("DEV_PKI_CERT_DAYS", "x"), ("DEV_PKI_DEFAULT_TENANT", "a:b"),
-            ("DEV_PKI_BIND", " "), ("DEV_PKI_CA_KEY_TYPE", "dsa"),
+            ("DEV_PKI_BIND", " "), ("DEV_PKI_CA_KEY_TYPE", "dsa"), ("DEV_PKI_DEFAULT_TENANT", "a+b"), ("DEV_PKI_TOKEN", "short"),
+            ("DEV_PKI_SERVICE_NAMES", "*"), ("DEV_PKI_SERVER_NAMES", "admin:b2"),
         ]
         for (name, value) in cases {
             var environment = EnvironmentReader([name: value])
@@ -125,5 +126,7 @@ import X509
         #expect(defaults?.port == 3000)
         #expect(defaults?.crlDays == 7)
         #expect(defaults?.dataDirectory == "./data/dev-pki")
+        #expect(defaults?.token == nil)
+        #expect(defaults?.throwAway == ThrowAwayPolicy(serverNames: [.init("iotagent-mqtt")], serviceNames: [.init("v2k-bridge*"), .init("k2v-bridge*")]))
     }
 }

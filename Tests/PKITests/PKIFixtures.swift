@@ -9,11 +9,14 @@ struct RunningDevPKI {
     let server: DevPKIServer
     let task: Task<Void, any Error>
     var url: String { "http://127.0.0.1:\(server.port)" }
+    /// A client that presents the token, as the sidecars do.
+    var client: PKIClient { PKIClient(baseURL: url, extraHeaders: testPKIAuthorization) }
 
-    static func start(directory: URL, port: Int = 0, certificateDays: Int = 365) async throws -> RunningDevPKI {
+    static func start(directory: URL, port: Int = 0, certificateDays: Int = 365, token: String? = testPKIToken) async throws -> RunningDevPKI {
         let configuration = DevPKIConfiguration(
             port: port, bindAddress: "127.0.0.1", dataDirectory: directory.path, certificateDays: certificateDays,
-            caKeyType: .ec256)
+            caKeyType: .ec256, token: token,
+            throwAway: ThrowAwayPolicy(serverNames: [.init("iotagent-mqtt"), .init("broker")]))
         let server = try await DevPKIServer.start(configuration: configuration, logger: testLogger)
         return RunningDevPKI(server: server, task: Task { try await server.run() })
     }
@@ -24,6 +27,9 @@ struct RunningDevPKI {
         _ = await task.result
     }
 }
+
+let testPKIToken = "pki-tests-token-0123456789"
+let testPKIAuthorization = [(name: "Authorization", value: "Bearer \(testPKIToken)")]
 
 let testLogger: Logger = {
     var logger = Logger(label: "pki-tests")
@@ -42,7 +48,7 @@ func sidecarConfiguration(pkiURL: String, directory: URL) -> SidecarConfiguratio
         pkiURL: pkiURL, certificateDirectory: directory.path, hostname: "broker",
         subjectAlternativeNames: [.dns("iotagent-mqtt"), .dns("localhost"), .ip("127.0.0.1")], keyType: .ec256,
         renewBefore: .seconds(3600), crlRefreshInterval: .milliseconds(300), waitTimeout: .seconds(5),
-        retryMaximum: .milliseconds(500))
+        retryMaximum: .milliseconds(500), token: testPKIToken)
 }
 
 /// Polls `condition` until it holds or `timeout` passes.

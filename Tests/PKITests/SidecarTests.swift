@@ -68,7 +68,7 @@ import X509
         let maintenance = Task { await sidecar.maintain() }
         defer { maintenance.cancel() }
 
-        #expect(try await PKIClient(baseURL: pki.url).revoke(fingerprint: first.sha256Fingerprint()))
+        #expect(try await pki.client.revoke(fingerprint: first.sha256Fingerprint()))
         let crlPath = certDirectory.appendingPathComponent("ca.crl").path
         let listed = await eventually {
             guard let bytes = FileManager.default.contents(atPath: crlPath) else { return false }
@@ -125,7 +125,7 @@ import X509
 
         let back = try await RunningDevPKI.start(directory: pkiDirectory, port: port)
         let revokeWhileUp = try #require(readCertificate(certDirectory.appendingPathComponent("broker.crt").path))
-        #expect(try await PKIClient(baseURL: back.url).revoke(fingerprint: revokeWhileUp.sha256Fingerprint()))
+        #expect(try await back.client.revoke(fingerprint: revokeWhileUp.sha256Fingerprint()))
         let recovered = await eventually {
             sidecar.status.snapshot.consecutiveFailures == 0
                 && readCertificate(certDirectory.appendingPathComponent("broker.crt").path)?.serialHex != revokeWhileUp.serialHex
