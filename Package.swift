@@ -106,7 +106,7 @@ let pkiProducts: [Product] = [
 let pkiTargets: [Target] = [
     .target(name: "X509", dependencies: ["CLibCrypto"]),
     .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "NIOPosix", package: "swift-nio")]),
-    .target(name: "MiniHTTPServer", dependencies: nio + [.product(name: "NIOHTTP1", package: "swift-nio"), nioSSL, logging]),
+    .target(name: "MiniHTTPServer", dependencies: nio + [.product(name: "NIOHTTP1", package: "swift-nio"), nioSSL, logging, "ServiceRuntime"]),
     .target(name: "PKIAPI"),
     .target(name: "DevPKI", dependencies: ["X509", "PKIAPI", "MiniHTTPServer", "ServiceRuntime", "MQTTCore", logging]),
     .executableTarget(name: "dev-pki", dependencies: ["DevPKI", "ServiceRuntime", pkiServiceLifecycle]),
@@ -125,7 +125,7 @@ let pkiTargets: [Target] = [
         ]
     ),
     .testTarget(name: "X509Tests", dependencies: ["X509"]),
-    .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "MiniHTTPServer", "X509", nioSSL, logging]),
+    .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "MiniHTTPServer", "ServiceRuntime", "X509", nioSSL, logging] + nio),
     .testTarget(
         name: "PKITests",
         dependencies: ["DevPKI", "PKISidecar", "PKIAPI", "HTTPClient", "X509", "ServiceRuntime", "Broker", "MQTTAuthorization", "MQTTCore", logging] + nio

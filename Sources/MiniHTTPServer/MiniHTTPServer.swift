@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import ServiceRuntime
 
 /// A small HTTP/1.1 server: one async handler per whole request. For dev-pki's API, health
 /// endpoints and test servers; not for high request rates.
@@ -27,27 +28,35 @@ public final class MiniHTTPServer: Sendable {
     }
 
     /// Binds now, so that the port is known and errors surface before `run`. With `tls`, serves HTTPS.
+    /// - Parameter limits: open connections at most, and how long a request may take to arrive.
     public static func bind(
         host: String,
         port: Int,
         logger: Logger,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         tls: NIOSSLContext? = nil,
+        limits: HTTPConnectionLimits = HTTPConnectionLimits(maximumConnections: 256),
         handler: @escaping Handler
     ) async throws -> MiniHTTPServer {
+        let budget = HTTPConnectionBudget(limits)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard budget.admit(channel) else { throw ConnectionRefused() }
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
                     }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(HTTPRequestTimeoutHandler(timeout: limits.requestTimeout))
                     return try Connection(wrappingChannelSynchronously: channel)
                 }
             }
         return MiniHTTPServer(serverChannel: channel, handler: handler, logger: logger)
     }
+
+    /// A connection over `HTTPConnectionLimits.maximumConnections`, closed at accept.
+    struct ConnectionRefused: Error {}
 
     /// Serves until the task is cancelled or `close()` is called; then closes open connections.
     public func run() async throws {

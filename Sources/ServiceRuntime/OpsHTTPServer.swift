@@ -17,7 +17,7 @@ public actor OpsHTTPServer: Service {
     private let routes: OpsRoutes
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
-    private let idleTimeout: TimeAmount
+    private let limits: HTTPConnectionLimits
     private var state: State = .waiting(waiters: [], started: false)
 
     private enum State {
@@ -32,31 +32,32 @@ public actor OpsHTTPServer: Service {
     ///   - port: the port; 0 picks a free one (see ``localAddress()``).
     ///   - readiness: the parts not ready yet; `/ready` answers 503 naming them until it is empty.
     ///   - metrics: the registry `/metrics` renders; by default the one swift-metrics reports to.
-    ///   - idleTimeout: a connection silent this long is closed, so idle sockets cannot pile up.
+    ///   - limits: open connections at most, and the time a request may take to arrive (also
+    ///     between keep-alive requests), so that idle or slow sockets cannot pile up.
     public init(
         host: String,
         port: Int,
         readiness: @escaping ReadinessCheck = { [] },
         metrics: PrometheusCollectorRegistry = MetricsBootstrap.registry,
-        idleTimeout: Duration = .seconds(60),
+        limits: HTTPConnectionLimits = HTTPConnectionLimits(maximumConnections: 64),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "ops-http")
     ) {
         self.host = host
         self.port = port
         self.routes = OpsRoutes(readiness: readiness, metrics: metrics)
-        self.idleTimeout = TimeAmount(idleTimeout)
+        self.limits = limits
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
     }
 
-    /// Like ``init(host:port:readiness:metrics:idleTimeout:eventLoopGroup:logger:)`` with `readiness.check`.
+    /// Like ``init(host:port:readiness:metrics:limits:eventLoopGroup:logger:)`` with `readiness.check`.
     public init(
         host: String,
         port: Int,
         readiness: ReadinessState,
         metrics: PrometheusCollectorRegistry = MetricsBootstrap.registry,
-        idleTimeout: Duration = .seconds(60),
+        limits: HTTPConnectionLimits = HTTPConnectionLimits(maximumConnections: 64),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "ops-http")
     ) {
@@ -65,7 +66,7 @@ public actor OpsHTTPServer: Service {
             port: port,
             readiness: readiness.check,
             metrics: metrics,
-            idleTimeout: idleTimeout,
+            limits: limits,
             eventLoopGroup: eventLoopGroup,
             logger: logger
         )
@@ -133,14 +134,15 @@ public actor OpsHTTPServer: Service {
 
     private func bind(tracking connections: OpenConnections) async throws -> any Channel {
         let routes = self.routes
-        let idleTimeout = self.idleTimeout
+        let budget = HTTPConnectionBudget(self.limits)
         return try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
+                guard budget.admit(channel) else { return channel.eventLoop.makeSucceededVoidFuture() }
                 connections.insert(channel)
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(HTTPRequestTimeoutHandler(timeout: budget.limits.requestTimeout))
                     try channel.pipeline.syncOperations.addHandler(OpsHTTPHandler(routes: routes))
                 }
             }

@@ -1,0 +1,101 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+
+/// Bounds what strangers can hold on an HTTP listener: at most `maximumConnections` open at once
+/// (more are closed at accept), and each request must be complete within `requestTimeout` of the
+/// moment the server starts waiting for it (at accept, and after each response). A slow or idle
+/// client cannot keep file descriptors that the MQTT listeners need.
+public struct HTTPConnectionLimits: Sendable {
+    public var maximumConnections: Int
+    public var requestTimeout: TimeAmount
+
+    public init(maximumConnections: Int = 128, requestTimeout: TimeAmount = .seconds(10)) {
+        precondition(maximumConnections > 0)
+        self.maximumConnections = maximumConnections
+        self.requestTimeout = requestTimeout
+    }
+}
+
+/// The open connections of one listener, against `HTTPConnectionLimits.maximumConnections`.
+/// Touched at accept and close only.
+public final class HTTPConnectionBudget: Sendable {
+    private let open = NIOLockedValueBox(0)
+    public let limits: HTTPConnectionLimits
+
+    public init(_ limits: HTTPConnectionLimits) {
+        self.limits = limits
+    }
+
+    public var openConnections: Int { open.withLockedValue { $0 } }
+
+    /// Counts `channel` and releases it when it closes; false (and closes it) when the listener
+    /// is full. Call it first in the child channel initializer, then add ``HTTPRequestTimeoutHandler``
+    /// after the HTTP codec.
+    public func admit(_ channel: any Channel) -> Bool {
+        let admitted = open.withLockedValue { count in
+            guard count < limits.maximumConnections else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else {
+            channel.close(promise: nil)
+            return false
+        }
+        channel.closeFuture.whenComplete { _ in self.open.withLockedValue { $0 -= 1 } }
+        return true
+    }
+}
+
+/// Closes the connection when a request is not complete within the timeout; sits after the HTTP
+/// server codec. Belongs to its channel's event loop.
+public final class HTTPRequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    public typealias InboundIn = HTTPServerRequestPart
+    public typealias InboundOut = HTTPServerRequestPart
+    public typealias OutboundIn = HTTPServerResponsePart
+    public typealias OutboundOut = HTTPServerResponsePart
+
+    private let timeout: TimeAmount
+    private var deadline: Scheduled<Void>?
+
+    public init(timeout: TimeAmount) {
+        self.timeout = timeout
+    }
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { startWaiting(context) }
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        startWaiting(context)
+        context.fireChannelActive()
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .end = unwrapInboundIn(data) {
+            // The whole request is here; the handler's time to answer is not the client's.
+            deadline?.cancel()
+            deadline = nil
+        }
+        context.fireChannelRead(data)
+    }
+
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { startWaiting(context) }
+        context.write(data, promise: promise)
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+    }
+
+    private func startWaiting(_ context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+    }
+}
+
+@available(*, unavailable)
+extension HTTPRequestTimeoutHandler: Sendable {}
