@@ -11,6 +11,8 @@ public struct EnvironmentReader: Sendable {
     private let environment: [String: String]
     private var entries: [ConfigurationEntry] = []
     private var entryIndex: [String: Int] = [:]
+    /// Off for `--help`: it lists the settings where the files are not (yet) present.
+    var checksThatFilesExist = true
 
     public init(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
@@ -198,7 +200,7 @@ public struct EnvironmentReader: Sendable {
         if path.contains("\0") || path.isEmpty {
             throw .invalidValue(name, value: path, expected: "a file path")
         }
-        if mustExist {
+        if mustExist && checksThatFilesExist {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             guard exists, !isDirectory.boolValue, FileManager.default.isReadableFile(atPath: path) else {

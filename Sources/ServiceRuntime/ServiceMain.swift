@@ -21,13 +21,21 @@ public enum ServiceMain {
     }
 
     /// Runs the executable `name` and exits the process.
-    /// - Parameter maximumGracefulShutdownDuration: after it, the remaining services are cancelled.
+    /// - Parameters:
+    ///   - arguments: `--help` prints the settings (read by `settings`), `--version` the version;
+    ///     anything else stops with exit code 2. An executable that parses its own arguments passes [].
+    ///   - maximumGracefulShutdownDuration: after it, the remaining services are cancelled.
     public static func run(
         _ name: String,
         environment: [String: String] = ProcessInfo.processInfo.environment,
+        arguments: [String] = Array(CommandLine.arguments.dropFirst()),
+        settings: ReadSettings? = nil,
         maximumGracefulShutdownDuration: Duration? = nil,
         makeServices: MakeServices
     ) async -> Never {
+        if let code = handle(CommandLineRequest(arguments), name: name, environment: environment, settings: settings) {
+            exit(code)
+        }
         var reader = EnvironmentReader(environment)
         let logging: LoggingConfiguration
         do {

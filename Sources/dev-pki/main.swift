@@ -10,7 +10,7 @@ struct DevPKIService: Service {
     }
 }
 
-await ServiceMain.run("dev-pki") { environment, logger in
+await ServiceMain.run("dev-pki", settings: { environment in _ = try DevPKIConfiguration(from: &environment) }) { environment, logger in
     let configuration = try DevPKIConfiguration(from: &environment)
     return [DevPKIService(server: try await DevPKIServer.start(configuration: configuration, logger: logger))]
 }

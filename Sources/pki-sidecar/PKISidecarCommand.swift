@@ -11,6 +11,7 @@ struct PKISidecarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pki-sidecar",
         abstract: "Keeps this host's key, certificate, CA and CRL from the PKI fresh in CERT_DIR.",
+        version: ProductVersion.current,
         subcommands: [Run.self, Device.self],
         defaultSubcommand: Run.self
     )
@@ -31,7 +32,7 @@ struct Run: AsyncParsableCommand {
         }
         // The ops endpoint serves from the start, so probes see "alive, not ready" while the
         // first enrolment waits for the PKI.
-        await ServiceMain.run("pki-sidecar") { environment, logger in
+        await ServiceMain.run("pki-sidecar", arguments: []) { environment, logger in
             let settings = try SidecarConfiguration(from: &environment)
             let sidecar = PKISidecar(configuration: settings, logger: logger)
             var services: [any Service] = [SidecarService(sidecar: sidecar, logger: logger)]

@@ -84,3 +84,14 @@ import Darwin
         #expect(messages.contains { $0["message"] as? String == "stopped" })
     }
 }
+
+@Suite struct CommandLineRequestTests {
+    @Test func argumentsAskForHelpVersionOrNothing() {
+        #expect(CommandLineRequest([]) == .run)
+        #expect(CommandLineRequest(["--help"]) == .help)
+        #expect(CommandLineRequest(["-h"]) == .help)
+        #expect(CommandLineRequest(["--version"]) == .version)
+        #expect(CommandLineRequest(["--port", "1883"]) == .unknown("--port"))
+        #expect(CommandLineRequest(["--help", "extra"]) == .unknown("extra"))
+    }
+}
