@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import BrokerStore
 import Logging
 import MQTTAuthorization
@@ -17,7 +20,7 @@ public final class BrokerServer: Service {
     private let group: any EventLoopGroup
     let core: BrokerCore
     private let logger: Logger
-    private let connections = ConnectionTracker()
+    let connections = ConnectionTracker()
     /// The TLS files in force; nil when the TLS listener is off. Replaced whole on reload.
     private let tlsMaterial: NIOLockedValueBox<TLSMaterial?>
     private let reloader: TLSReloader
@@ -96,11 +99,20 @@ public final class BrokerServer: Service {
         ])
     }
 
+    /// One listening socket per event loop on the same port (SO_REUSEPORT): the kernel spreads
+    /// new connections over them, so a reconnect storm is accepted by every core, and each
+    /// connection stays on the loop that accepted it.
     private func listen(_ listener: Listener, port: Int) async throws -> Int {
-        let channel = try await self.bootstrap(listener: listener).bind(host: self.configuration.bindHost, port: port).get()
-        self.connections.add(listener: channel)
-        let bound = channel.localAddress?.port ?? port
-        self.logger.info("MQTT listener up", metadata: ["listener": "\(listener)", "address": "\(self.configuration.bindHost):\(bound)"])
+        var bound = port
+        for loop in self.group.makeIterator() {
+            // Port 0 (tests) picks a free port with the first socket; the others join it.
+            let channel = try await self.bootstrap(listener: listener, loop: loop).bind(host: self.configuration.bindHost, port: bound).get()
+            self.connections.add(listener: channel)
+            if bound == 0 { bound = channel.localAddress?.port ?? 0 }
+        }
+        self.logger.info("MQTT listener up", metadata: [
+            "listener": "\(listener)", "address": "\(self.configuration.bindHost):\(bound)", "accepting_loops": "\(self.connections.listenerCount)",
+        ])
         return bound
     }
 
@@ -132,15 +144,16 @@ public final class BrokerServer: Service {
         await self.stop()
     }
 
-    private func bootstrap(listener: Listener) -> ServerBootstrap {
+    private func bootstrap(listener: Listener, loop: any EventLoop) -> ServerBootstrap {
         let core = self.core
         let limits = self.configuration.limits
         let logger = self.logger
         let connections = self.connections
         let tlsMaterial = self.tlsMaterial
-        return ServerBootstrap(group: self.group)
+        return ServerBootstrap(group: loop, childGroup: loop)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             // Each channel keeps its last receive buffer for reuse. Starting small keeps an idle

@@ -28,6 +28,8 @@ final class ConnectionTracker: Sendable {
 
     var clientCount: Int { self.state.withLockedValue { $0.clients.count } }
 
+    var listenerCount: Int { self.state.withLockedValue { $0.listeners.count } }
+
     func add(listener: any Channel) {
         self.state.withLockedValue { $0.listeners.append(listener) }
     }
