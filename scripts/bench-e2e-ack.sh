@@ -12,18 +12,9 @@ DEVICES=${E2E_DEVICES:-200}
 INTERVAL_MS=${E2E_INTERVAL_MS:-200}
 DURATION=${E2E_DURATION:-30}
 
-for product in kafka-mock broker v2k-bridge loadtest; do
-  swift build -c release --product "$product" >/dev/null
-done
-BIN=$(swift build -c release --show-bin-path)
+build_release kafka-mock broker v2k-bridge loadtest
 WORK=$(mktemp -d /tmp/e2e-ack-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap stop_started_processes EXIT
 
 run_mode() { # BROKER_END_TO_END_ACK value
   local mode=$1 dir="$WORK/$1"

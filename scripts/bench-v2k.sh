@@ -18,18 +18,9 @@ PARTITIONS=${V2K_BENCH_PARTITIONS:-16}
 PER_DEVICE=$((MESSAGES / DEVICES))
 MESSAGES=$((PER_DEVICE * DEVICES))
 
-for product in kafka-mock broker v2k-bridge v2k-bench-publish; do
-  swift build -c release --product "$product" >/dev/null
-done
-BIN=$(swift build -c release --show-bin-path)
+build_release kafka-mock broker v2k-bridge v2k-bench-publish
 WORK=$(mktemp -d /tmp/v2k-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap stop_started_processes EXIT
 
 "$BIN/kafka-mock" --topic "bench.device-data:$PARTITIONS" --bootstrap-file "$WORK/bootstrap" >"$WORK/kafka.log" 2>&1 &
 PIDS+=($!); KAFKA_PID=$!

@@ -14,3 +14,19 @@ wait_for_port() {
   echo "nothing listens on port $1 after 30 s" >&2
   return 1
 }
+
+# Builds the named products in release mode and sets BIN to their folder.
+build_release() {
+  for product in "$@"; do swift build -c release --product "$product" >/dev/null; done
+  BIN=$(swift build -c release --show-bin-path)
+}
+
+# Processes started by a script (append their pids to PIDS) are killed and reaped at exit, and
+# WORK (when set) is removed.
+PIDS=()
+stop_started_processes() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ -n "${WORK:-}" ] && rm -rf "$WORK"
+  return 0
+}

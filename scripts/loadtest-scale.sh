@@ -31,15 +31,9 @@ fi
 
 products="broker loadtest"
 [ "${SCALE_PKI:-local}" = dev-pki ] && products="$products dev-pki pki-sidecar"
-for product in $products; do swift build -c release --product "$product" >/dev/null; done
-BIN=$(swift build -c release --show-bin-path)
-
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
+# shellcheck disable=SC2086 # a list of products
+build_release $products
+trap stop_started_processes EXIT
 
 PKI=$OUT/pki
 BROKER_TLS=()

@@ -55,6 +55,9 @@ received=$(cat "$RUN_DIR/config.out")
 [ "$received" = '{"target_temperature":23}' ] || { echo "Kafka -> device: FAILED (got $received)"; exit 1; }
 echo "Kafka -> device: ok"
 
+# Every metric the alert rules use is exported by the running services.
+scripts/check-metrics.sh
+
 # Stop it as Ctrl-C would; then nothing may be left running.
 trap - EXIT
 kill -TERM "$RUN_PID"

@@ -3,7 +3,8 @@
 #   1. hadolint on docker/Dockerfile* (settings: .hadolint.yaml), shellcheck on the scripts
 #   2. deploy/docker-compose.yml against the Compose specification's JSON Schema, as shipped by
 #      check-jsonschema (--builtin-schema vendor.compose-spec), plus project rules
-#   3. deploy/kubernetes: base and every overlay rendered by scripts/render-kustomize.py, each
+#   3. deploy/prometheus: promtool check rules / check config / test rules (Debian's prometheus)
+#   4. deploy/kubernetes: base and every overlay rendered by scripts/render-kustomize.py, each
 #      manifest checked by kubernetes-validate --strict against the oldest and the newest
 #      Kubernetes versions we support (K8S_VERSIONS), plus project rules (security, probes)
 # The validators live in a virtual environment in .build/venv-deploy, created on first use and
@@ -50,6 +51,15 @@ if "${bin}/check-jsonschema" --builtin-schema vendor.compose-spec deploy/docker-
     :
 else
     fail "deploy/docker-compose.yml"
+fi
+
+step "Prometheus alert rules, their unit tests and the scrape configuration ($(promtool --version 2>&1 | awk 'NR == 1 {print $1, $3}'))"
+if promtool check rules deploy/prometheus/alerts.yml \
+    && promtool check config --syntax-only deploy/prometheus/prometheus.yml \
+    && (cd deploy/prometheus && promtool test rules alerts.test.yml); then
+    :
+else
+    fail "deploy/prometheus"
 fi
 
 for kustomization in deploy/kubernetes/base deploy/kubernetes/overlays/*; do
