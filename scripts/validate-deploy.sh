@@ -62,6 +62,9 @@ else
     fail "deploy/prometheus"
 fi
 
+step "Grafana dashboards are what deploy/grafana/generate.py writes"
+if python3 deploy/grafana/generate.py --check; then echo "ok  deploy/grafana"; else fail "deploy/grafana"; fi
+
 for kustomization in deploy/kubernetes/base deploy/kubernetes/overlays/*; do
     [ -d "${kustomization}" ] || continue
     name="${kustomization#deploy/kubernetes/}"

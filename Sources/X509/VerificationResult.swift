@@ -27,7 +27,7 @@ public struct VerificationFailure: Error, Sendable, Equatable, CustomStringConve
     }
 
     /// Coarse classes of `code`, for logs and metric labels.
-    public enum Kind: String, Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
         case revoked, expired, notYetValid, unknownIssuer, badSignature, crlUnavailable, crlExpired, wrongPurpose,
             malformed, other
     }

@@ -1,5 +1,6 @@
 import CoreMetrics
 import MQTTCore
+import X509
 
 /// Every metric the broker reports, created once at start-up (never per message). A class, so
 /// that sessions and decoders hold one reference instead of a copy of every metric.
@@ -49,8 +50,18 @@ final class BrokerMetrics: Sendable {
         Counter(label: "broker_tls_handshake_failures_total", dimensions: [("reason", reason)]).increment()
     }
 
+    /// Label values known in advance are exported as 0 from the start, so that a dashboard or
+    /// alert on them has a series before the first refusal.
+    static let knownRefusals = ["max_connections", "max_connections_per_address"]
+    static let knownHandshakeFailures = ["handshake", "no_certificate", "several_common_names", "ca_certificate"]
+        + VerificationFailure.Kind.allCases.map(\.rawValue)
+
     init() {
         self.connectionsRefused = { reason in Counter(label: "broker_connections_refused_total", dimensions: [("reason", reason)]) }
+        for reason in Self.knownRefusals { _ = self.connectionsRefused(reason) }
+        for reason in Self.knownHandshakeFailures {
+            _ = Counter(label: "broker_tls_handshake_failures_total", dimensions: [("reason", reason)])
+        }
         let types = PacketType.allCases
         self.packetsIn = [Counter(label: "broker_packets_received_total", dimensions: [("type", "invalid")])]
             + types.map { Counter(label: "broker_packets_received_total", dimensions: [("type", $0.name)]) }
