@@ -13,7 +13,9 @@ struct ACLFilePatternTests {
         #expect(alice.publishes("users/alice/x"))
         #expect(alice.subscribes("users/alice/#"))
         #expect(!alice.publishes("users/bob/x"))
-        #expect(!alice.subscribes("users/+/x"))
+        #expect(!alice.subscribes("users/bob/x"))
+        // Partly hers: granted, and only her topics are delivered.
+        #expect(alice.subscribes("users/+/x"))
     }
 
     @Test func clientIDSubstitution() throws {

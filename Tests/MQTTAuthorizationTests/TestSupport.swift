@@ -33,4 +33,9 @@ extension Authorizer {
     func probe(_ client: ClientIdentity) -> PolicyProbe {
         PolicyProbe(connectionPolicy(for: client))
     }
+
+    /// What deliveries of a granted `filter` must pass; nil when it is wholly readable.
+    func readFilter(_ client: ClientIdentity, _ filter: String) -> TopicReadFilter? {
+        connectionPolicy(for: client).readFilter(forSubscription: filter)
+    }
 }

@@ -252,12 +252,17 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     /// same identity): a resumed session keeps only what this connection may subscribe to now.
     private func dropSubscriptionsNoLongerAllowed(_ session: Session) {
         var dropped = false
-        for filter in session.subscriptions.keys where !(self.policy?.canSubscribe(filter: filter) ?? false) {
-            session.subscriptions.removeValue(forKey: filter)
-            self.core.unsubscribe(session, filter: filter, on: self.router)
-            self.core.metrics.aclDeniedSubscribe.increment()
-            self.log(.info, "resumed subscription no longer allowed, removed", ["filter": "\(filter)"])
-            dropped = true
+        for (filter, qos) in session.subscriptions {
+            guard self.policy?.canSubscribe(filter: filter) ?? false else {
+                session.subscriptions.removeValue(forKey: filter)
+                self.core.unsubscribe(session, filter: filter, on: self.router)
+                self.core.metrics.aclDeniedSubscribe.increment()
+                self.log(.info, "resumed subscription no longer allowed, removed", ["filter": "\(filter)"])
+                dropped = true
+                continue
+            }
+            // The read filter follows today's rights too (only partly readable filters have one).
+            self.core.subscribe(session, filter: filter, qos: qos, readFilter: self.policy?.readFilter(forSubscription: filter), on: self.router)
         }
         if dropped { session.storeRecord() }
     }
@@ -392,7 +397,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
 
     private func handleSubscribe(_ subscribe: SubscribePacket, session: Session) {
         var codes: [SubAckReturnCode] = []
-        var granted: [(String, QoS)] = []
+        var granted: [(String, QoS, TopicReadFilter?)] = []
         for subscription in subscribe.subscriptions {
             let filter = subscription.filter
             let shared: SharedFilter?
@@ -406,17 +411,18 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
                 codes.append(.failure)
                 continue
             }
+            let readFilter = self.policy?.readFilter(forSubscription: filter)
             session.subscriptions[filter] = subscription.qos
-            self.core.subscribe(session, filter: filter, qos: subscription.qos, on: self.router)
+            self.core.subscribe(session, filter: filter, qos: subscription.qos, readFilter: readFilter, on: self.router)
             codes.append(.granted(subscription.qos))
-            if shared == nil { granted.append((filter, subscription.qos)) }
+            if shared == nil { granted.append((filter, subscription.qos, readFilter)) }
         }
         session.storeRecord(then: {
             self.whileConnected(to: session) {
                 self.writePacket(.suback(SubAckPacket(packetID: subscribe.packetID, returnCodes: codes)))
                 // Retained messages follow the SUBACK; shared subscriptions get none.
-                for (filter, qos) in granted {
-                    for message in self.core.retained.matching(filter: filter) {
+                for (filter, qos, readFilter) in granted {
+                    for message in self.core.retained.matching(filter: filter) where readFilter?.allows(topic: message.topic) ?? true {
                         session.enqueue(OutboundMessage(message: message, qos: min(message.qos, qos), retain: true, sharedGroup: nil))
                     }
                 }

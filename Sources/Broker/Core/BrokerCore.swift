@@ -51,9 +51,9 @@ final class BrokerCore: Sendable {
 
     // MARK: Subscriptions: applied here at once, on the other loops as soon as they get to it.
 
-    func subscribe(_ session: Session, filter: String, qos: QoS, on router: LoopRouter) {
-        router.applySubscribe(session, filter: filter, qos: qos)
-        self.onOtherLoops(than: router) { $0.applySubscribe(session, filter: filter, qos: qos) }
+    func subscribe(_ session: Session, filter: String, qos: QoS, readFilter: TopicReadFilter?, on router: LoopRouter) {
+        router.applySubscribe(session, filter: filter, qos: qos, readFilter: readFilter)
+        self.onOtherLoops(than: router) { $0.applySubscribe(session, filter: filter, qos: qos, readFilter: readFilter) }
     }
 
     func unsubscribe(_ session: Session, filter: String, on router: LoopRouter) {

@@ -1,3 +1,4 @@
+import MQTTAuthorization
 import MQTTCore
 import NIOCore
 
@@ -46,7 +47,9 @@ final class LoopRouter {
         self.scratchGroups.removeAll(keepingCapacity: true)
         self.subscriptions.forEachMatch(topic: message.topic) { _, entry in
             switch entry {
-            case .session(let session, let qos): self.scratchMatches.append((session, qos))
+            case .session(let session, let qos, let readFilter):
+                if let readFilter, !readFilter.allows(topic: message.topic) { return }
+                self.scratchMatches.append((session, qos))
             case .group(let group): self.scratchGroups.append(group)
             }
         }
@@ -60,7 +63,7 @@ final class LoopRouter {
         var routed = Routed()
         let endToEnd = self.core.configuration.endToEndAcknowledgement
         for group in self.scratchGroups {
-            guard let (member, memberFull) = group.next(maxQueued: self.core.limits.maxQueued) else { continue }
+            guard let (member, memberFull) = group.next(for: message.topic, maxQueued: self.core.limits.maxQueued) else { continue }
             if memberFull { routed.full = group }
             let qos = min(message.qos, member.qos)
             var copy = OutboundMessage(message: message, qos: qos, retain: false, sharedGroup: group.key)
@@ -145,7 +148,7 @@ final class LoopRouter {
     private func handOverIfOffline(_ delivery: Delivery) -> Bool {
         guard let key = delivery.message.sharedGroup, !delivery.session.online.load(ordering: .acquiring),
               case .group(let group) = self.subscriptions.value(filter: key.filter, key: .group(key.group)),
-              let (member, _) = group.next(excluding: delivery.session, maxQueued: self.core.limits.maxQueued),
+              let (member, _) = group.next(for: delivery.message.message.topic, excluding: delivery.session, maxQueued: self.core.limits.maxQueued),
               member.session.online.load(ordering: .relaxed)
         else { return false }
         var moved = delivery.message
@@ -169,7 +172,7 @@ final class LoopRouter {
         for message in messages {
             guard let key = message.sharedGroup,
                   case .group(let group) = self.subscriptions.value(filter: key.filter, key: .group(key.group)),
-                  let (member, _) = group.next(excluding: leaving, maxQueued: self.core.limits.maxQueued)
+                  let (member, _) = group.next(for: message.message.topic, excluding: leaving, maxQueued: self.core.limits.maxQueued)
             else {
                 leftovers.append(message)
                 continue
@@ -184,18 +187,18 @@ final class LoopRouter {
 
     // MARK: This loop's copy of the subscription index
 
-    func applySubscribe(_ session: Session, filter: String, qos: QoS) {
+    func applySubscribe(_ session: Session, filter: String, qos: QoS, readFilter: TopicReadFilter?) {
         if let shared = try? SharedFilter.parse(filter) {
             let key = SharedGroupKey(group: shared.group, filter: shared.filter)
             if case .group(let group) = self.subscriptions.value(filter: shared.filter, key: .group(shared.group)) {
-                group.upsert(session, qos: qos)
+                group.upsert(session, qos: qos, readFilter: readFilter)
             } else {
                 let group = SharedGroup(key: key)
-                group.upsert(session, qos: qos)
+                group.upsert(session, qos: qos, readFilter: readFilter)
                 self.subscriptions.insert(filter: shared.filter, key: .group(shared.group), value: .group(group))
             }
         } else {
-            self.subscriptions.insert(filter: filter, key: .session(ObjectIdentifier(session)), value: .session(session, qos))
+            self.subscriptions.insert(filter: filter, key: .session(ObjectIdentifier(session)), value: .session(session, qos, readFilter))
         }
     }
 

@@ -1,3 +1,4 @@
+import MQTTAuthorization
 import MQTTCore
 
 /// Who can receive what matches a filter, as one loop's copy of the subscription index holds it.
@@ -7,7 +8,8 @@ enum SubscriberKey: Hashable {
 }
 
 enum SubscriberEntry {
-    case session(Session, QoS)
+    /// With a read filter when the subscription is only partly readable (acl-file deny rules).
+    case session(Session, QoS, TopicReadFilter?)
     case group(SharedGroup)
 }
 
@@ -17,6 +19,9 @@ final class SharedGroup {
     struct Member {
         var session: Session
         var qos: QoS
+        var readFilter: TopicReadFilter?
+
+        func mayRead(_ topic: String) -> Bool { readFilter?.allows(topic: topic) ?? true }
     }
 
     let key: SharedGroupKey
@@ -27,11 +32,12 @@ final class SharedGroup {
 
     var isEmpty: Bool { self.members.isEmpty }
 
-    func upsert(_ session: Session, qos: QoS) {
+    func upsert(_ session: Session, qos: QoS, readFilter: TopicReadFilter?) {
         if let index = self.members.firstIndex(where: { $0.session === session }) {
             self.members[index].qos = qos
+            self.members[index].readFilter = readFilter
         } else {
-            self.members.append(Member(session: session, qos: qos))
+            self.members.append(Member(session: session, qos: qos, readFilter: readFilter))
         }
     }
 
@@ -46,8 +52,9 @@ final class SharedGroup {
 
     /// The next member in turn, preferring an online one with room in its queue, then any online
     /// one, then any (a persistent session keeps the message until it is back).
+    /// Members that may not read `topic` are passed over.
     /// - Returns: the member and whether its queue is full (then every online member's is).
-    func next(excluding excluded: Session? = nil, maxQueued: Int) -> (member: Member, full: Bool)? {
+    func next(for topic: String, excluding excluded: Session? = nil, maxQueued: Int) -> (member: Member, full: Bool)? {
         let count = self.members.count
         guard count > 0 else { return nil }
         var fallbackOnline: Int?
@@ -55,7 +62,7 @@ final class SharedGroup {
         for step in 0..<count {
             let index = (self.cursor + step) % count
             let session = self.members[index].session
-            if session === excluded { continue }
+            if session === excluded || !self.members[index].mayRead(topic) { continue }
             if session.online.load(ordering: .relaxed) {
                 if session.queuedCount.load(ordering: .relaxed) < maxQueued {
                     self.cursor = index + 1

@@ -1,3 +1,4 @@
+import MQTTAuthorization
 import BrokerStore
 import NIOCore
 
@@ -55,12 +56,20 @@ extension BrokerCore {
                 }
             }.get()
         }
-        let subscriptions = sessions.map { ($0, Array($0.subscriptions)) }
+        // With the read filters of the owner's rights now: messages for an offline session must
+        // not pass rules a deny line takes away, before its client is back.
+        let subscriptions = sessions.map { session in
+            let policy = self.authorizer.connectionPolicy(for: ClientIdentity(
+                identity: session.key.owner.isEmpty ? nil : session.key.owner, clientID: session.key.clientID, viaVerifiedCertificate: true))
+            return (session, session.subscriptions.map { ($0.key, $0.value, policy.readFilter(forSubscription: $0.key)) })
+        }
         for (index, loop) in self.loops.enumerated() {
             let router = self.routers[index]
             try await loop.submit {
                 for (session, filters) in subscriptions {
-                    for (filter, qos) in filters { router.value.applySubscribe(session, filter: filter, qos: qos) }
+                    for (filter, qos, readFilter) in filters {
+                        router.value.applySubscribe(session, filter: filter, qos: qos, readFilter: readFilter)
+                    }
                 }
             }.get()
         }

@@ -1,7 +1,8 @@
 import MQTTCore
 
 /// One connection's acl-file rights: the rules for everyone plus its user block, patterns
-/// substituted. Deny wins; no grant means denied.
+/// substituted. Deny wins; no grant means denied. A subscription is granted when some topic it
+/// matches is readable; when not every one is, its deliveries pass a `TopicReadFilter`.
 struct ACLConnectionPolicy: ConnectionPolicy {
     private(set) var readGrants: [String] = []
     private(set) var writeGrants: [String] = []
@@ -44,20 +45,28 @@ struct ACLConnectionPolicy: ConnectionPolicy {
     }
 
     func subscribeDecision(filter: String) -> AccessDecision {
-        let inner: String
-        do {
-            if let shared = try SharedFilter.parse(filter) {
-                inner = shared.filter
-            } else {
-                try Topic.validateFilter(filter)
-                inner = filter
-            }
-        } catch {
-            return .denied(.invalidTopic)
-        }
+        guard let inner = Self.innerFilter(filter) else { return .denied(.invalidTopic) }
         if deniesEverything { return .denied(.aclUnsafePatternValue) }
-        if denials.contains(where: { FilterRelations.overlap($0, inner) }) { return .denied(.aclDenyRule) }
-        return readGrants.contains(where: { FilterRelations.covers(grant: $0, subscription: inner) })
-            ? .allowed : .denied(.aclNoGrant)
+        // Wholly inside a deny (`test/nosubscribe` denied, or `secret/#` under `secret/#`): 0x80.
+        if denials.contains(where: { FilterRelations.covers(grant: $0, subscription: inner) }) { return .denied(.aclDenyRule) }
+        return readGrants.contains(where: { FilterRelations.overlap($0, inner) }) ? .allowed : .denied(.aclNoGrant)
+    }
+
+    func readFilter(forSubscription filter: String) -> TopicReadFilter? {
+        guard let inner = Self.innerFilter(filter) else { return nil }
+        let whollyReadable = readGrants.contains { FilterRelations.covers(grant: $0, subscription: inner) }
+            && !denials.contains { FilterRelations.overlap($0, inner) }
+        return whollyReadable ? nil : TopicReadFilter(readGrants: readGrants, denials: denials)
+    }
+
+    /// The filter proper of a plain or shared (`$share/<group>/<filter>`) subscription; nil when invalid.
+    private static func innerFilter(_ filter: String) -> String? {
+        do {
+            if let shared = try SharedFilter.parse(filter) { return shared.filter }
+            try Topic.validateFilter(filter)
+            return filter
+        } catch {
+            return nil
+        }
     }
 }

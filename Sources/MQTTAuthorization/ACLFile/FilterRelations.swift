@@ -25,9 +25,8 @@ enum FilterRelations {
         return granted.count == wanted.count + 1 && isMultiLevel(granted[wanted.count])
     }
 
-    /// Whether some topic is matched by both filters. A deny line refuses every subscription it
-    /// overlaps: the broker checks subscriptions, not each delivery, so `a/#` must be refused
-    /// when `a/secret` is denied.
+    /// Whether some topic is matched by both filters: a grant overlapping a subscription makes it
+    /// partly readable; a deny overlapping it makes its deliveries pass a filter.
     static func overlap(_ lhs: String, _ rhs: String) -> Bool {
         let left = levels(lhs)
         let right = levels(rhs)
