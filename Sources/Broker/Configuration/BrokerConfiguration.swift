@@ -27,6 +27,8 @@ public struct BrokerConfiguration: Sendable {
     public var limits = BrokerLimits()
     public var authorization = AuthorizationMode.dojot
     public var aclFile: String?
+    /// How often the acl-file is checked for changes (SIGHUP checks at once).
+    public var aclReloadIntervalMilliseconds = 10_000
     public var v2kMark = "v2k-bridge"
     public var k2vMark = "k2v-bridge"
     /// Device connection lifetime; nil: off.
@@ -81,6 +83,7 @@ public struct BrokerConfiguration: Sendable {
         self.limits.connectTimeoutMilliseconds = Int64(try env.int("BROKER_CONNECT_TIMEOUT_MS", default: 10_000, in: 100...3_600_000))
         self.authorization = try env.enumeration("BROKER_AUTHZ", default: AuthorizationMode.dojot)
         self.aclFile = env.optionalString("BROKER_ACL_FILE")
+        self.aclReloadIntervalMilliseconds = try env.int("BROKER_ACL_RELOAD_INTERVAL_MS", default: 10_000, in: 100...3_600_000)
         if self.authorization == .aclFile, (self.aclFile ?? "").isEmpty {
             throw .missingValue("BROKER_ACL_FILE", expected: "the ACL file's path, since BROKER_AUTHZ=acl-file")
         }

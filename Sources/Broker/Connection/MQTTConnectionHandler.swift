@@ -31,6 +31,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     /// Nil once the handler is removed: holding it longer would keep the whole pipeline alive.
     private var context: ChannelHandlerContext?
     private var policy: (any ConnectionPolicy)?
+    /// Who connected, to compile the policy again when the rules change.
+    private var client: ClientIdentity?
     private var will: ConnectPacket.Will?
     /// False after DISCONNECT or a takeover: the will is not published then.
     private var willArmed = true
@@ -141,6 +143,14 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is AuthorizationChanged {
+            // New rules: publishes are judged by them from now on, subscriptions are re-checked.
+            if case .connected(let session) = self.state, let client = self.client {
+                self.policy = self.core.authorizer.connectionPolicy(for: client)
+                self.dropSubscriptionsNoLongerAllowed(session)
+            }
+            return
+        }
         if case TLSUserEvent.handshakeCompleted = event {
             self.core.metrics.handshakes.increment()
         }
@@ -194,6 +204,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             return self.refuse(.notAuthorized, reason)
         }
         self.policy = self.core.authorizer.connectionPolicy(for: client)
+        self.client = client
         self.will = connect.will
         if client.isDeviceIdentity { self.scheduleLifetimeEnd() }
         if connect.keepAlive > 0 {

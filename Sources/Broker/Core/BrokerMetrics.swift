@@ -40,6 +40,8 @@ final class BrokerMetrics: Sendable {
     let revocationCloses = Counter(label: "broker_revocation_closes_total")
     let tlsReloads = Counter(label: "broker_tls_reloads_total")
     let tlsReloadFailures = Counter(label: "broker_tls_reload_failures_total")
+    let aclReloads = Counter(label: "broker_acl_reloads_total")
+    let aclReloadFailures = Counter(label: "broker_acl_reload_failures_total")
     /// Unix time of the CRL in force's nextUpdate (0: no CRL or none set): once it passes,
     /// OpenSSL refuses every handshake, so alert on it well before.
     let crlNextUpdate = Meter(label: "broker_tls_crl_next_update_seconds")

@@ -25,6 +25,9 @@ public final class BrokerServer: Service {
     private let tlsMaterial: NIOLockedValueBox<TLSMaterial?>
     private let reloader: TLSReloader
     private let reloaderTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    /// With `BROKER_AUTHZ=acl-file`: watches the file and puts new rules in force.
+    private let aclReloader: ACLFileReloader?
+    private let aclReloaderTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     /// - Parameters:
     ///   - configuration: ports set to 0 bind a free port (tests); nil ones are off.
@@ -47,7 +50,18 @@ public final class BrokerServer: Service {
         if store == nil {
             logger.warning("BROKER_DATA_DIR is not set: sessions, queued and retained messages are in memory only, and a crash loses what was acknowledged")
         }
-        self.core = try BrokerCore(group: group, configuration: configuration, authorizer: authorizer, metrics: BrokerMetrics(), store: store, logger: logger)
+        let metrics = BrokerMetrics()
+        var inForce = authorizer
+        if configuration.authorization == .aclFile, let path = configuration.aclFile, authorizer is ACLFileAuthorizer {
+            let reloadable = ReloadableAuthorizer(authorizer)
+            inForce = reloadable
+            self.aclReloader = ACLFileReloader(
+                path: path, interval: .milliseconds(configuration.aclReloadIntervalMilliseconds), authorizer: reloadable,
+                connections: self.connections, metrics: metrics, logger: logger)
+        } else {
+            self.aclReloader = nil
+        }
+        self.core = try BrokerCore(group: group, configuration: configuration, authorizer: inForce, metrics: metrics, store: store, logger: logger)
         // A bad TLS file at start-up stops the broker with a message naming it.
         self.tlsMaterial = NIOLockedValueBox(try configuration.mqttsPort.map { _ in try TLSMaterial.load(configuration.tls) })
         self.reloader = TLSReloader(
@@ -80,6 +94,9 @@ public final class BrokerServer: Service {
             bound.mqtts = try await self.listen(.mutualTLS, port: port)
             let reloader = self.reloader
             self.reloaderTask.withLockedValue { $0 = Task { await reloader.run() } }
+        }
+        if let aclReloader = self.aclReloader {
+            self.aclReloaderTask.withLockedValue { $0 = Task { await aclReloader.run() } }
         }
         self.readiness?.markReady("mqtt")
         return bound
@@ -121,7 +138,9 @@ public final class BrokerServer: Service {
     /// receive what is queued for them; then closes every connection.
     public func stop() async {
         self.reloader.stop()
+        self.aclReloader?.stop()
         await self.reloaderTask.withLockedValue({ $0 })?.value
+        await self.aclReloaderTask.withLockedValue({ $0 })?.value
         let (listeners, _) = self.connections.listenersAndClients()
         for listener in listeners { try? await listener.close() }
         self.core.draining.store(true, ordering: .relaxed)

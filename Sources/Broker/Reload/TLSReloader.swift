@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
-import UnixSignals
 
 /// Watches the TLS files (every `interval`, and at once on SIGHUP) and, when they change, builds
 /// new TLS material off the event loops and puts it in force for new connections. A file that
@@ -11,12 +10,11 @@ import UnixSignals
 /// connection is closed at once.
 final class TLSReloader: Sendable {
     private let files: BrokerConfiguration.TLSFiles
-    private let interval: Duration
     private let material: NIOLockedValueBox<TLSMaterial?>
     private let connections: ConnectionTracker
     private let metrics: BrokerMetrics
     private let logger: Logger
-    private let stopped = NIOLockedValueBox(false)
+    private let triggers: ReloadTriggers
     /// The contents that failed last, so that a bad file is reported once, not every poll.
     private let lastRejected = NIOLockedValueBox<TLSFileContents?>(nil)
     /// The nextUpdate already warned about, so that the warning comes once per CRL.
@@ -27,7 +25,7 @@ final class TLSReloader: Sendable {
     init(files: BrokerConfiguration.TLSFiles, interval: Duration, material: NIOLockedValueBox<TLSMaterial?>,
          connections: ConnectionTracker, metrics: BrokerMetrics, logger: Logger) {
         self.files = files
-        self.interval = interval
+        self.triggers = ReloadTriggers(interval: interval)
         self.material = material
         self.connections = connections
         self.metrics = metrics
@@ -36,26 +34,13 @@ final class TLSReloader: Sendable {
 
     func run() async {
         if let current = self.material.withLockedValue({ $0 }) { self.report(current) }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                while !self.stopped.withLockedValue({ $0 }) {
-                    try? await Task.sleep(for: self.interval)
-                    self.reloadIfChanged(reason: "file change")
-                }
-            }
-            group.addTask {
-                for await _ in await UnixSignalsSequence(trapping: .sighup) {
-                    if self.stopped.withLockedValue({ $0 }) { break }
-                    self.reloadIfChanged(reason: "SIGHUP", force: true)
-                }
-            }
-            while !self.stopped.withLockedValue({ $0 }) { try? await Task.sleep(for: .milliseconds(100)) }
-            group.cancelAll()
+        await self.triggers.run { reason in
+            self.reloadIfChanged(reason: reason.rawValue, force: reason == .signal)
         }
     }
 
     func stop() {
-        self.stopped.withLockedValue { $0 = true }
+        self.triggers.stop()
     }
 
     func reloadIfChanged(reason: String, force: Bool = false) {
