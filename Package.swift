@@ -108,7 +108,7 @@ let pkiTargets: [Target] = [
     .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "NIOPosix", package: "swift-nio")]),
     .target(name: "MiniHTTPServer", dependencies: nio + [.product(name: "NIOHTTP1", package: "swift-nio"), nioSSL, logging, "ServiceRuntime"]),
     .target(name: "PKIAPI"),
-    .target(name: "DevPKI", dependencies: ["X509", "PKIAPI", "MiniHTTPServer", "ServiceRuntime", "MQTTCore", logging]),
+    .target(name: "DevPKI", dependencies: ["X509", "PKIAPI", "MiniHTTPServer", "ServiceRuntime", "MQTTCore", logging, metrics]),
     .executableTarget(name: "dev-pki", dependencies: ["DevPKI", "ServiceRuntime", pkiServiceLifecycle]),
     .target(
         name: "PKISidecar",

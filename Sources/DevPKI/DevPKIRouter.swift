@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import MiniHTTPServer
 import NIOHTTP1
+import Metrics
 import PKIAPI
+import ServiceRuntime
 
 /// Maps x509-identity-mgmt's routes to the CA.
 public struct DevPKIRouter: Sendable {
@@ -24,6 +26,7 @@ public struct DevPKIRouter: Sendable {
             return try await route(request)
         } catch let failure as DevCertificateAuthority.Failure {
             if case .badRequest(let message) = failure { return .error(.badRequest, message) }
+            DevPKIMetrics.refused(failure).increment()
             if case .forbidden(let message) = failure {
                 logger.warning("request refused", metadata: ["path": "\(request.path)", "reason": "\(message)"])
                 return .error(.forbidden, message)
@@ -48,14 +51,21 @@ public struct DevPKIRouter: Sendable {
             if let refusal = unauthorized(request) { return refusal }
             let csr = try Self.decodeCSR(request.body)
             let issued = try await authority.issueServiceCertificate(csrPEM: csr)
+            DevPKIMetrics.issued(.service).increment()
             return .json(.created, IssuedCertificateBody(certificateFingerprint: issued.fingerprint, certificatePem: issued.pem))
         case (.POST, PKIPaths.certificates):
             let csr = try Self.decodeCSR(request.body)
             let tenant = request.headers.first(name: "X-Tenant") ?? defaultTenant
             let issued = try await authority.issueDeviceCertificate(csrPEM: csr, tenant: tenant)
+            DevPKIMetrics.issued(.device).increment()
             return .json(.created, IssuedCertificateBody(certificateFingerprint: issued.fingerprint, certificatePem: issued.pem))
         case (.GET, "/health"):
             return .json(.ok, ["status": "ok"])
+        case (.GET, "/ready"):
+            // The CA is loaded before the listener opens: serving means ready.
+            return .json(.ok, ["status": "ready"])
+        case (.GET, "/metrics"):
+            return ServerResponse(status: .ok, headers: [("Content-Type", "text/plain; version=0.0.4")], body: MetricsBootstrap.render())
         default:
             break
         }
@@ -73,12 +83,13 @@ public struct DevPKIRouter: Sendable {
                 guard try await authority.revoke(fingerprint: fingerprint) else {
                     return .error(.notFound, "no certificate with fingerprint \(fingerprint)")
                 }
+                DevPKIMetrics.revocations.increment()
                 return ServerResponse(status: .noContent)
             default:
                 return .error(.methodNotAllowed, "\(request.method) not allowed on \(request.path)")
             }
         }
-        let knownPaths = [PKIPaths.throwAwayCA, PKIPaths.ca, PKIPaths.throwAwayCRL, PKIPaths.crl, PKIPaths.throwAway, PKIPaths.certificates]
+        let knownPaths = ["/health", "/ready", "/metrics", PKIPaths.throwAwayCA, PKIPaths.ca, PKIPaths.throwAwayCRL, PKIPaths.crl, PKIPaths.throwAway, PKIPaths.certificates]
         if knownPaths.contains(request.path) {
             return .error(.methodNotAllowed, "\(request.method) not allowed on \(request.path)")
         }
@@ -92,6 +103,7 @@ public struct DevPKIRouter: Sendable {
             header.hasPrefix("Bearer ") ? String(header.dropFirst("Bearer ".count)) : nil
         }
         guard !AccessToken.matches(presented, token) else { return nil }
+        DevPKIMetrics.unauthorized.increment()
         logger.warning("request without the token refused", metadata: ["method": "\(request.method)", "path": "\(request.path)"])
         var response = ServerResponse.error(.unauthorized, "this endpoint needs Authorization: Bearer <DEV_PKI_TOKEN>")
         response.headers.append((name: "WWW-Authenticate", value: "Bearer"))

@@ -115,4 +115,18 @@ import X509
         #expect(try await http.post(second.url + PKIPaths.throwAway, json: try csrBody(["k2v-bridge"]), headers: headers).status == 201)
         await second.stop()
     }
+
+    @Test func readyAndMetricsAreServedLikeEveryOtherService() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let pki = try await RunningDevPKI.start(directory: directory)
+        #expect(try await http.get(pki.url + "/ready").status == 200)
+        #expect(try await http.post(pki.url + PKIPaths.certificates, json: try csrBody(["m1"])).status == 201)
+        #expect(try await http.post(pki.url + PKIPaths.throwAway, json: try csrBody(["v2k-bridge"])).status == 401)
+        let page = try await http.get(pki.url + "/metrics").bodyText
+        #expect(page.contains("dev_pki_certificates_issued_total{kind=\"device\"}"))
+        #expect(page.contains("dev_pki_unauthorized_total"))
+        #expect(try await http.post(pki.url + "/ready", json: []).status == 405)
+        await pki.stop()
+    }
 }

@@ -2,6 +2,7 @@ import DevPKI
 import Foundation
 import Logging
 import PKISidecar
+import ServiceRuntime
 import X509
 
 /// A dev-pki running in this process on 127.0.0.1.
@@ -13,6 +14,8 @@ struct RunningDevPKI {
     var client: PKIClient { PKIClient(baseURL: url, extraHeaders: testPKIAuthorization) }
 
     static func start(directory: URL, port: Int = 0, certificateDays: Int = 365, token: String? = testPKIToken) async throws -> RunningDevPKI {
+        // As ServiceMain does before anything makes a metric: dev-pki's counters are statics.
+        MetricsBootstrap.bootstrap()
         let configuration = DevPKIConfiguration(
             port: port, bindAddress: "127.0.0.1", dataDirectory: directory.path, certificateDays: certificateDays,
             caKeyType: .ec256, token: token,
