@@ -107,8 +107,8 @@ public struct DeviceRun: Sendable {
         )
         let phaseStart = ContinuousClock.now
         let publishEnd = phaseStart + connectPhase + c.duration
-        let progress = self.startProgress(runner: runner, tracker: tracker, phaseStart: phaseStart)
-        defer { progress?.cancel() }
+        let sampler = self.startSampling(runner: runner, tracker: tracker, phaseStart: phaseStart)
+        defer { sampler.cancel() }
         // Its own task, ended with the steady phase (which may end early).
         let configEvents = configProducer.flatMap { producer in
             c.configInterval.map { interval in
@@ -156,26 +156,37 @@ public struct DeviceRun: Sendable {
         while try await runner.openConnections() > 0, ContinuousClock.now < closeDeadline {
             try await Task.sleep(for: .milliseconds(50))
         }
-        progress?.cancel()
+        sampler.cancel()
+        var timeline = await sampler.value
         if c.showProgress { self.progressOutput("\n") }
         let final = try await runner.snapshot()
-        return self.summarize(final, run: format.run, elapsed: ContinuousClock.now - phaseStart,
-                              publishSeconds: (min(ContinuousClock.now, publishEnd) - phaseStart).seconds,
-                              tracker: tracker, expectedKeys: expectedKeys, configProducer: configProducer)
+        timeline.record(seconds: (ContinuousClock.now - phaseStart).seconds, snapshot: final, kafka: tracker?.snapshot())
+        var summary = self.summarize(final, run: format.run, elapsed: ContinuousClock.now - phaseStart,
+                                     publishSeconds: (min(ContinuousClock.now, publishEnd) - phaseStart).seconds,
+                                     tracker: tracker, expectedKeys: expectedKeys, configProducer: configProducer)
+        summary.timeline = timeline
+        return summary
     }
 
-    private func startProgress(runner: LoadRunner, tracker: KafkaTracker?, phaseStart: ContinuousClock.Instant) -> Task<Void, Never>? {
-        guard self.configuration.showProgress else { return nil }
+    /// Once a second: a point of the timeline, and the progress line when it is shown. Its own
+    /// task, cancelled before the table is printed; it returns the timeline.
+    private func startSampling(runner: LoadRunner, tracker: KafkaTracker?, phaseStart: ContinuousClock.Instant) -> Task<RunTimeline, Never> {
         let devices = self.configuration.devices
+        let showProgress = self.configuration.showProgress
         let output = self.progressOutput
-        // Its own task, cancelled before the table is printed.
         return Task {
             var line = ProgressLine()
+            var timeline = RunTimeline()
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                guard !Task.isCancelled, let snapshot = try? await runner.snapshot() else { return }
-                output(line.render(elapsed: ContinuousClock.now - phaseStart, devices: devices, snapshot: snapshot, kafka: tracker?.snapshot()))
+                guard !Task.isCancelled, let snapshot = try? await runner.snapshot() else { break }
+                let kafka = tracker?.snapshot()
+                timeline.record(seconds: (ContinuousClock.now - phaseStart).seconds, snapshot: snapshot, kafka: kafka)
+                if showProgress {
+                    output(line.render(elapsed: ContinuousClock.now - phaseStart, devices: devices, snapshot: snapshot, kafka: kafka))
+                }
             }
+            return timeline
         }
     }
 

@@ -48,6 +48,8 @@ public struct RunConfiguration: Sendable {
     /// Every interval, each device gets one configure event through Kafka (nil: off).
     public var configInterval: Duration?
     public var summaryPath: String?
+    /// A self-contained HTML page with the run's plots and summary.
+    public var reportPath: String?
     /// Connect failures, unexpected closes and unacknowledged publishes, over attempts.
     public var maxErrorRate = 0.001
     public var threads = System.coreCount
@@ -106,6 +108,7 @@ public struct RunConfiguration: Sendable {
             throw ConfigurationError.missingValue("LOADTEST_KAFKA_BROKERS", expected: "Kafka bootstrap servers (LOADTEST_CONFIG_INTERVAL needs them)")
         }
         summaryPath = env.optionalString("LOADTEST_SUMMARY")
+        reportPath = env.optionalString("LOADTEST_REPORT")
         let rate = env.string("LOADTEST_MAX_ERROR_RATE", default: String(maxErrorRate))
         guard let maxRate = Double(rate), (0...1).contains(maxRate) else {
             throw ConfigurationError.invalidValue("LOADTEST_MAX_ERROR_RATE", value: rate, expected: "a fraction between 0 and 1")

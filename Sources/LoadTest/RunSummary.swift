@@ -82,10 +82,13 @@ public struct RunSummary: Sendable, Encodable {
     public var maxErrorRate: Double
     /// Why the run failed; empty when it passed.
     public var failures: [String]
+    /// The run second by second (the report's plots).
+    public var timeline = RunTimeline()
     public var passed: Bool { failures.isEmpty }
 
     private enum CodingKeys: String, CodingKey {
         case run, target, transport, tenant, devices, elapsedSeconds, connect, publish, kafka, config, errorRate, maxErrorRate, failures, passed
+        case timeline
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -104,6 +107,7 @@ public struct RunSummary: Sendable, Encodable {
         try container.encode(maxErrorRate, forKey: .maxErrorRate)
         try container.encode(failures, forKey: .failures)
         try container.encode(passed, forKey: .passed)
+        try container.encode(timeline, forKey: .timeline)
     }
 
     public func json() throws -> Data {

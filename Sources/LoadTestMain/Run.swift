@@ -35,6 +35,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Seconds the Kafka consumer gets to join before devices connect (LOADTEST_KAFKA_WARMUP, default 5)") var kafkaWarmup: String?
     @Option(help: "Seconds between configure events per device through Kafka, 0 = off (LOADTEST_CONFIG_INTERVAL)") var configInterval: String?
     @Option(help: "Write the JSON summary here (LOADTEST_SUMMARY)") var summary: String?
+    @Option(help: "Write an HTML report with plots over time here (LOADTEST_REPORT)") var report: String?
     @Option(help: "Highest tolerated error rate (LOADTEST_MAX_ERROR_RATE, default 0.001)") var maxErrorRate: String?
     @Option(help: "Event loop threads (LOADTEST_THREADS, default: cores)") var threads: String?
     @Option(help: "Live progress line (LOADTEST_PROGRESS, default: when stdout is a terminal)") var progress: String?
@@ -48,7 +49,7 @@ struct Run: AsyncParsableCommand {
             "LOADTEST_PAYLOAD_SIZE": payloadSize, "LOADTEST_TEMPLATE": template, "LOADTEST_DURATION": duration,
             "LOADTEST_MESSAGES": messages, "LOADTEST_KEEPALIVE": keepalive, "LOADTEST_KAFKA_BROKERS": kafkaBrokers,
             "LOADTEST_GRACE": grace, "LOADTEST_KAFKA_WARMUP": kafkaWarmup, "LOADTEST_CONFIG_INTERVAL": configInterval,
-            "LOADTEST_SUMMARY": summary, "LOADTEST_MAX_ERROR_RATE": maxErrorRate, "LOADTEST_THREADS": threads,
+            "LOADTEST_SUMMARY": summary, "LOADTEST_REPORT": report, "LOADTEST_MAX_ERROR_RATE": maxErrorRate, "LOADTEST_THREADS": threads,
             "LOADTEST_PROGRESS": progress,
         ]
     }
@@ -81,6 +82,9 @@ struct Run: AsyncParsableCommand {
         print(summary.table)
         if let path = configuration.summaryPath {
             try summary.json().write(to: URL(fileURLWithPath: path))
+        }
+        if let path = configuration.reportPath {
+            try Data(HTMLReport.render(summary).utf8).write(to: URL(fileURLWithPath: path))
         }
         if !summary.passed { throw ExitCode(1) }
     }

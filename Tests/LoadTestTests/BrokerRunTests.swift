@@ -22,6 +22,29 @@ import Testing
         }
     }
 
+    @Test func timelineAndHTMLReportShowTheRunSecondBySecond() async throws {
+        try await InProcessBroker.with { broker in
+            var configuration = shortRun(port: broker.port, devices: 10)
+            configuration.messagesPerDevice = nil
+            configuration.duration = .seconds(3)
+            let summary = try await DeviceRun(configuration: configuration, logger: quietLogger).run()
+            let points = summary.timeline.points
+            #expect(points.count >= 3, "one point a second and a last one")
+            #expect(points.last?.acknowledged == summary.publish.acknowledged)
+            #expect(points.contains { ($0.ackP99 ?? 0) > 0 })
+            #expect(zip(points, points.dropFirst()).allSatisfy { $0.sent <= $1.sent })
+            let html = HTMLReport.render(summary)
+            #expect(html.hasPrefix("<!DOCTYPE html>") && !html.contains("<script"))
+            // Three charts, each with a drawn line of several points.
+            let lines = html.components(separatedBy: "<polyline").dropFirst()
+            #expect(lines.count >= 3)
+            #expect(lines.allSatisfy { $0.components(separatedBy: ",").count > 3 })
+            #expect(html.contains("PUBACK p99") && html.contains(summary.run))
+            let json = String(decoding: try summary.json(), as: UTF8.self)
+            #expect(json.contains("\"timeline\""))
+        }
+    }
+
     @Test func slowPublishersStayConnectedThroughKeepalive() async throws {
         try await InProcessBroker.with { broker in
             var configuration = shortRun(port: broker.port, devices: 5)
