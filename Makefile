@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= debug
-APT_PACKAGES := libssl-dev librdkafka-dev librocksdb-dev libcurl4-openssl-dev pkg-config mosquitto mosquitto-clients kcat openssl curl python3 python3-venv prometheus
+APT_PACKAGES := libssl-dev librdkafka-dev librocksdb-dev libcurl4-openssl-dev pkg-config mosquitto mosquitto-clients kcat openssl curl python3 python3-venv prometheus chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build release test run smoke bench clean

@@ -65,7 +65,7 @@ public enum HTMLReport {
 
     /// One SVG line chart: axes with the maximum of each, one polyline per series with data.
     static func chart(_ title: String, unit: String, _ series: [Series]) -> String {
-        let (width, height, left, bottom) = (760.0, 240.0, 60.0, 30.0)
+        let (width, height, left, bottom) = (800.0, 240.0, 100.0, 30.0)
         let drawn = series.filter { !$0.values.isEmpty }
         let maxX = max(drawn.flatMap { $0.values.map(\.0) }.max() ?? 1, 1)
         let maxY = max(drawn.flatMap { $0.values.map(\.1) }.max() ?? 1, 1e-9)
@@ -90,7 +90,7 @@ public enum HTMLReport {
     }
 
     private static func format(_ value: Double) -> String {
-        value >= 100 ? String(format: "%.0f", value) : String(format: "%.2f", value)
+        value >= 100 || value == value.rounded() ? String(format: "%.0f", value) : String(format: "%.2f", value)
     }
 
     static func escape(_ text: String) -> String {

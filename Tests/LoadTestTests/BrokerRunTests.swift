@@ -3,6 +3,7 @@ import LoadTest
 import MQTTAuthorization
 import ServiceRuntime
 import Testing
+import TestSupport
 
 /// `loadtest run` in this process against brokers, its counts checked against what the broker saw.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct BrokerRunTests {
@@ -42,6 +43,15 @@ import Testing
             #expect(html.contains("PUBACK p99") && html.contains(summary.run))
             let json = String(decoding: try summary.json(), as: UTF8.self)
             #expect(json.contains("\"timeline\""))
+            // A real browser draws it: headless Chromium's screenshot holds each plot colour.
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString).html")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try Data(html.utf8).write(to: file)
+            let check = try await TestSupport.ProcessRunner.run(
+                "/usr/bin/python3", [root.appendingPathComponent("scripts/check-report.py").path, file.path, "#1f77b4", "#2ca02c", "#d62728"],
+                timeout: .seconds(90))
+            #expect(check.status == 0, "\(check.standardError)")
         }
     }
 
