@@ -165,6 +165,7 @@ public struct DeviceRun: Sendable {
                                      publishSeconds: (min(ContinuousClock.now, publishEnd) - phaseStart).seconds,
                                      tracker: tracker, expectedKeys: expectedKeys, configProducer: configProducer)
         summary.timeline = timeline
+        summary.settings = RunSummary.Settings(c)
         return summary
     }
 

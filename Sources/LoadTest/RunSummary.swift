@@ -84,11 +84,13 @@ public struct RunSummary: Sendable, Encodable {
     public var failures: [String]
     /// The run second by second (the report's plots).
     public var timeline = RunTimeline()
+    /// What the run was asked to do.
+    public var settings: Settings?
     public var passed: Bool { failures.isEmpty }
 
     private enum CodingKeys: String, CodingKey {
         case run, target, transport, tenant, devices, elapsedSeconds, connect, publish, kafka, config, errorRate, maxErrorRate, failures, passed
-        case timeline
+        case timeline, settings
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -108,6 +110,7 @@ public struct RunSummary: Sendable, Encodable {
         try container.encode(failures, forKey: .failures)
         try container.encode(passed, forKey: .passed)
         try container.encode(timeline, forKey: .timeline)
+        try container.encode(settings, forKey: .settings)
     }
 
     public func json() throws -> Data {
@@ -136,5 +139,46 @@ extension RunSummary {
         }
         if connect.succeeded == 0 { failures.append("no device connected") }
         return failures
+    }
+}
+
+extension RunSummary {
+    /// The settings of the run, in the summary so that a result file says what produced it.
+    public struct Settings: Sendable, Codable, Equatable {
+        public var tenant: String
+        public var devicePrefix: String
+        public var devices: Int
+        public var connectsPerSecond: Double
+        public var publishIntervalMs: Double
+        public var jitterMs: Double
+        public var qos: Int
+        public var payloadBytes: Int
+        public var durationSeconds: Double
+        public var messagesPerDevice: Int?
+        public var keepAliveSeconds: Int
+        public var kafkaBrokers: String?
+        public var configIntervalSeconds: Double?
+        public var graceSeconds: Double
+        public var maxErrorRate: Double
+        public var threads: Int
+
+        init(_ c: RunConfiguration) {
+            tenant = c.tenant
+            devicePrefix = c.devicePrefix
+            devices = c.devices
+            connectsPerSecond = c.connectRate
+            publishIntervalMs = c.publishInterval.seconds * 1000
+            jitterMs = c.jitter.seconds * 1000
+            qos = Int(c.qos.rawValue)
+            payloadBytes = c.payloadSize
+            durationSeconds = c.duration.seconds
+            messagesPerDevice = c.messagesPerDevice
+            keepAliveSeconds = Int(c.keepAlive)
+            kafkaBrokers = c.kafkaBrokers
+            configIntervalSeconds = c.configInterval?.seconds
+            graceSeconds = c.grace.seconds
+            maxErrorRate = c.maxErrorRate
+            threads = c.threads
+        }
     }
 }

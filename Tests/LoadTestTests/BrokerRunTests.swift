@@ -43,6 +43,8 @@ import TestSupport
             #expect(html.contains("PUBACK p99") && html.contains(summary.run))
             let json = String(decoding: try summary.json(), as: UTF8.self)
             #expect(json.contains("\"timeline\""))
+            #expect(summary.settings?.devices == 10 && summary.settings?.publishIntervalMs == 100)
+            #expect(json.contains("\"settings\""))
             // A real browser draws it: headless Chromium's screenshot holds each plot colour.
             let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString).html")
