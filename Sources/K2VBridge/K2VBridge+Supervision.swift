@@ -30,20 +30,11 @@ extension K2VBridge {
 
     /// Kafka is ready while a broker answers a metadata request.
     func checkKafka(_ consumer: KafkaConsumer) async {
-        var wasReady: Bool?
-        while !Task.isCancelled {
-            var isReady = true
-            do {
-                try await consumer.checkBrokers(timeout: .seconds(5))
-                readiness.markReady("kafka")
-            } catch {
-                isReady = false
-                readiness.markNotReady("kafka")
-                if wasReady != false { logger.warning("Kafka unreachable", metadata: ["error": "\(error)"]) }
-            }
-            if wasReady == false && isReady { logger.info("Kafka reachable again") }
-            wasReady = isReady
-            try? await Task.sleep(for: configuration.kafkaHealthCheckInterval)
+        let readiness = self.readiness
+        await KafkaReadinessWatch.run(every: configuration.kafkaHealthCheckInterval, logger: logger) { () async throws(KafkaError) in
+            try await consumer.checkBrokers(timeout: .seconds(5))
+        } update: { ready in
+            if ready { readiness.markReady("kafka") } else { readiness.markNotReady("kafka") }
         }
     }
 

@@ -75,6 +75,13 @@ public final class KafkaProducer: Sendable {
         return try result.get()
     }
 
+    /// Throws when no broker answers a metadata request within `timeout` (readiness).
+    public func checkBrokers(timeout: Duration) async throws(KafkaError) {
+        let client = core.client
+        let error = await KafkaPollThread.runBlocking(name: "\(client.name) metadata") { client.requestMetadata(timeout: timeout) }
+        if let error { throw error }
+    }
+
     /// Waits until every enqueued message has been delivered or has failed, and its report has
     /// been handed out; throws `.timedOut` when that takes longer than `timeout`.
     public func flush(timeout: Duration) async throws(KafkaError) {

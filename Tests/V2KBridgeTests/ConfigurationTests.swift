@@ -65,11 +65,4 @@ import Testing
         var reader = EnvironmentReader(["V2K_MQTT_CA": "/nonexistent/ca.crt"])
         #expect(throws: ConfigurationError.self) { try V2KConfiguration(from: &reader, hostname: "h") }
     }
-
-    @Test func bootstrapAddressesForTheProbe() {
-        #expect(KafkaReachability.hostAndPort("kafka:9092")! == ("kafka", 9092))
-        #expect(KafkaReachability.hostAndPort("PLAINTEXT://k:1")! == ("k", 1))
-        #expect(KafkaReachability.hostAndPort("[::1]:9092")! == ("::1", 9092))
-        #expect(KafkaReachability.hostAndPort("nohost") == nil)
-    }
 }

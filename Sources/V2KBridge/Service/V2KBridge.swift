@@ -190,17 +190,14 @@ public final class V2KBridge: Service, Sendable {
         }
     }
 
+    /// Kafka is ready while a broker answers the producer's metadata request.
     private func watchKafka() async {
-        let probe = KafkaReachability(servers: configuration.bootstrapServers, eventLoopGroup: eventLoopGroup)
-        var wasReachable: Bool?
-        while !Task.isCancelled {
-            let reachable = await probe.anyReachable()
-            if reachable { readiness.markReady("kafka") } else { readiness.markNotReady("kafka") }
-            if wasReachable != reachable {
-                logger.log(level: reachable ? .info : .warning, reachable ? "Kafka reachable" : "Kafka unreachable")
-                wasReachable = reachable
-            }
-            try? await Task.sleep(for: configuration.kafkaHealthInterval)
+        let producer = self.producer
+        let readiness = self.readiness
+        await KafkaReadinessWatch.run(every: configuration.kafkaHealthInterval, logger: logger) { () async throws(KafkaError) in
+            try await producer.checkBrokers(timeout: .seconds(2))
+        } update: { ready in
+            if ready { readiness.markReady("kafka") } else { readiness.markNotReady("kafka") }
         }
     }
 
