@@ -80,27 +80,17 @@ public final class K2VBridge: Service {
         logger.info("k2v-bridge stopped", metadata: ["outstanding": "\(flow.outstanding)"])
     }
 
-    /// `connect()` makes one attempt; retries with the reconnect policy's backoff until connected,
-    /// or returns false on shutdown.
+    /// Retries with the reconnect policy's backoff until connected; false on shutdown.
     private func connectFirstTime() async -> Bool {
-        var attempt = 0
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let sessionPresent = try await client.connect()
-                logger.info("MQTT connected", metadata: [
-                    "broker": "\(configuration.mqttHost):\(configuration.mqttPort)", "session_present": "\(sessionPresent)",
-                ])
-                return true
-            } catch {
-                logger.warning("MQTT connection failed, retrying", metadata: [
-                    "broker": "\(configuration.mqttHost):\(configuration.mqttPort)", "error": "\(error)", "attempt": "\(attempt)",
-                ])
+        let broker = "\(configuration.mqttHost):\(configuration.mqttPort)"
+        let sessionPresent = try? await cancelWhenGracefulShutdown {
+            try await self.client.connectRetrying { error, attempt, _ in
+                self.logger.warning("MQTT connection failed, retrying", metadata: ["broker": "\(broker)", "error": "\(error)", "attempt": "\(attempt)"])
             }
-            let delay = configuration.reconnect.delay(attempt: attempt)
-            attempt += 1
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .nanoseconds(delay.nanoseconds)) }
         }
-        return false
+        guard let sessionPresent else { return false }
+        logger.info("MQTT connected", metadata: ["broker": "\(broker)", "session_present": "\(sessionPresent)"])
+        return true
     }
 
     private static func store(_ partition: PartitionID, offset: Int64, in consumer: KafkaConsumer, logger: Logger) {

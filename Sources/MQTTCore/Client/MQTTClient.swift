@@ -93,6 +93,25 @@ extension MQTTClient {
         try await self.connectFuture().get()
     }
 
+    /// The first connection of a service: `connect()` until it succeeds, waiting the reconnect
+    /// policy's delay between attempts (also when the policy is off for later losses); each failed
+    /// attempt goes to `onFailure` for the log. Throws `CancellationError` when the task is cancelled.
+    @discardableResult
+    public func connectRetrying(onFailure: (_ error: any Error, _ attempt: Int, _ delay: TimeAmount) -> Void) async throws -> Bool {
+        var attempt = 0
+        while true {
+            try Task.checkCancellation()
+            do {
+                return try await self.connect()
+            } catch {
+                let delay = self.configuration.reconnect.delay(attempt: attempt)
+                onFailure(error, attempt, delay)
+                attempt += 1
+                try await Task.sleep(for: .nanoseconds(delay.nanoseconds))
+            }
+        }
+    }
+
     public func connectFuture() -> EventLoopFuture<Bool> {
         let promise = self.eventLoop.makePromise(of: Bool.self)
         switch self.state.withLockedValue({ $0.machine.connect(promise: promise) }) {

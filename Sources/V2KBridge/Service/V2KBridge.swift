@@ -124,24 +124,15 @@ public final class V2KBridge: Service, Sendable {
     /// The start-up connection, tried until it succeeds (`connect()` makes one attempt; once
     /// connected, the client reconnects by itself), then the subscription.
     private func connectAndSubscribe() async throws -> Bool {
-        var attempt = 0
-        while true {
-            do {
-                let sessionPresent = try await client.connect()
-                logger.info("connected to the MQTT broker", metadata: [
-                    "host": "\(configuration.mqttHost)", "port": "\(configuration.mqttPort)", "session_present": "\(sessionPresent)",
-                ])
-                break
-            } catch {
-                let delay = client.configuration.reconnect.delay(attempt: attempt)
-                logger.warning("MQTT connection failed, retrying", metadata: ["error": "\(error)", "delay": "\(delay)"])
-                attempt += 1
-                try await Task.sleep(for: .nanoseconds(delay.nanoseconds))
-            }
+        let sessionPresent = try await client.connectRetrying { error, _, delay in
+            logger.warning("MQTT connection failed, retrying", metadata: ["error": "\(error)", "delay": "\(delay)"])
         }
+        logger.info("connected to the MQTT broker", metadata: [
+            "host": "\(configuration.mqttHost)", "port": "\(configuration.mqttPort)", "session_present": "\(sessionPresent)",
+        ])
         // A connection lost before SUBACK is no reason to stop: the client reconnects, ask again.
         var granted: SubAckReturnCode
-        attempt = 0
+        var attempt = 0
         while true {
             do {
                 granted = try await client.subscribe(to: configuration.subscriptionTopic, qos: configuration.subscriptionQoS)

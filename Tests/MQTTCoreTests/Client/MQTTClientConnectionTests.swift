@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
@@ -156,6 +157,35 @@ struct SilentBroker {
             if case .connect = self.unwrapInboundIn(data), self.answerConnect {
                 context.writeAndFlush(self.wrapOutboundOut(.connack(.init(returnCode: .accepted))), promise: nil)
             }
+        }
+    }
+}
+
+extension MQTTClientIntegrationTests {
+    /// The first connection of a service: attempts with backoff while the broker is away, then
+    /// connected as soon as it is back; cancellation ends the attempts.
+    @Test func connectRetryingWaitsForTheBrokerAndStopsOnCancellation() async throws {
+        try await withTimeout {
+            let broker = try await Mosquitto()
+            await broker.stop()
+            var configuration = MQTTClientConfiguration.test(broker)
+            configuration.reconnect = MQTTReconnectPolicy(initialDelay: .milliseconds(50), maxDelay: .milliseconds(200))
+            let client = MQTTClient(configuration: configuration)
+            let failures = NIOLockedValueBox(0)
+            let connecting = Task { try await client.connectRetrying { _, _, _ in failures.withLockedValue { $0 += 1 } } }
+            while failures.withLockedValue({ $0 }) < 3 { try await Task.sleep(for: .milliseconds(20)) }
+            try await broker.start()
+            _ = try await connecting.value
+            #expect(client.isConnected)
+            await client.shutdown()
+
+            await broker.stop()
+            let other = MQTTClient(configuration: configuration)
+            let abandoned = Task { try await other.connectRetrying { _, _, _ in } }
+            try await Task.sleep(for: .milliseconds(300))
+            abandoned.cancel()
+            await #expect(throws: CancellationError.self) { try await abandoned.value }
+            await other.shutdown()
         }
     }
 }
