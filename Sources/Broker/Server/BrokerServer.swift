@@ -121,14 +121,16 @@ public final class BrokerServer: Service {
     /// connection stays on the loop that accepted it.
     private func listen(_ listener: Listener, port: Int) async throws -> Int {
         var bound = port
+        var loops = 0
         for loop in self.group.makeIterator() {
+            loops += 1
             // Port 0 (tests) picks a free port with the first socket; the others join it.
             let channel = try await self.bootstrap(listener: listener, loop: loop).bind(host: self.configuration.bindHost, port: bound).get()
             self.connections.add(listener: channel)
             if bound == 0 { bound = channel.localAddress?.port ?? 0 }
         }
         self.logger.info("MQTT listener up", metadata: [
-            "listener": "\(listener)", "address": "\(self.configuration.bindHost):\(bound)", "accepting_loops": "\(self.connections.listenerCount)",
+            "listener": "\(listener)", "address": "\(self.configuration.bindHost):\(bound)", "accepting_loops": "\(loops)",
         ])
         return bound
     }

@@ -26,8 +26,6 @@ final class ConnectionTracker: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
-    var clientCount: Int { self.state.withLockedValue { $0.clients.count } }
-
     var listenerCount: Int { self.state.withLockedValue { $0.listeners.count } }
 
     func add(listener: any Channel) {
