@@ -1,5 +1,6 @@
 @testable import Broker
 import Logging
+import MQTTAuthorization
 import MQTTCore
 import NIOCore
 import NIOPosix
@@ -46,6 +47,21 @@ import Testing
                 await client.shutdown()
             }
             #expect(try await Self.settles(broker, to: baseline), "live handlers: \(broker.live), before: \(baseline)")
+        }
+    }
+
+    /// A connection the broker closes itself (here for a publish its identity may not make) ends
+    /// its clean session: nothing stays in the registry or holds the dead connection.
+    @Test func connectionsClosedForADeniedPublishLeaveNothingBehind() async throws {
+        try await withTestBroker(authorizer: DojotAuthorizer()) { broker in
+            let baseline = broker.live
+            for n in 0..<40 {
+                let (device, _) = try await RawClient.connect(broker, clientID: "denied-\(n)", username: "admin:d1")
+                try await device.publish("admin:d2/attrs", "{}", qos: .atLeastOnce, id: 1)
+                try await device.expectClosed()
+            }
+            #expect(try await Self.settles(broker, to: baseline), "live handlers: \(broker.live), before: \(baseline)")
+            #expect(broker.server.core.registry.count == 0)
         }
     }
 

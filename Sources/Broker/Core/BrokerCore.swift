@@ -25,6 +25,9 @@ final class BrokerCore: Sendable {
     /// Connection handlers alive (made and not yet freed): returns to zero when every connection
     /// is gone, which the leak tests check. One atomic add per connection, not per message.
     let liveHandlers = Atomic<Int>(0)
+    /// Read by every connection's state machine, one object per listener.
+    private let plainConnectionSettings: ConnectionSettings
+    private let tlsConnectionSettings: ConnectionSettings
 
     var loopCount: Int { self.loops.count }
 
@@ -39,10 +42,28 @@ final class BrokerCore: Sendable {
         self.authorizer = authorizer
         self.metrics = metrics
         self.retained = RetainedStore(maxMessages: self.limits.maxRetainedMessages, maxBytes: self.limits.maxRetainedBytes, metrics: metrics)
+        self.plainConnectionSettings = Self.connectionSettings(configuration, store: store, identityFromUsername: true)
+        self.tlsConnectionSettings = Self.connectionSettings(configuration, store: store, identityFromUsername: false)
         self.loopIndexes = Dictionary(uniqueKeysWithValues: self.loops.enumerated().map { (ObjectIdentifier($1), $0) })
         self.routers = try self.loops.enumerated().map { index, loop in
             try loop.submit { NIOLoopBound(LoopRouter(index: index, eventLoop: loop, core: self), eventLoop: loop) }.wait()
         }
+    }
+
+    func connectionSettings(for listener: Listener) -> ConnectionSettings {
+        listener == .plain ? self.plainConnectionSettings : self.tlsConnectionSettings
+    }
+
+    private static func connectionSettings(_ configuration: BrokerConfiguration, store: BrokerStore?, identityFromUsername: Bool) -> ConnectionSettings {
+        ConnectionSettings(
+            connectTimeoutMilliseconds: configuration.limits.connectTimeoutMilliseconds,
+            maxClientIDLength: configuration.limits.maxClientIDLength,
+            maxUnacknowledgedPublishes: configuration.limits.maxUnacknowledgedPublishes,
+            acknowledgementsMayWait: configuration.endToEndAcknowledgement || store != nil,
+            identityFromUsername: identityFromUsername,
+            deviceLifetimeMilliseconds: configuration.deviceLifetimeMilliseconds,
+            lifetimeJitterPercent: configuration.lifetimeJitterPercent
+        )
     }
 
     func routerIndex(of loop: any EventLoop) -> Int {
@@ -140,7 +161,7 @@ final class BrokerCore: Sendable {
     func endOnOwner(_ session: Session, router: LoopRouter) {
         let messages = session.terminate()
         for filter in session.subscriptions.keys { self.unsubscribe(session, filter: filter, on: router) }
-        session.subscriptions.removeAll()
+        session.removeAllSubscriptions()
         self.registry.remove(session)
         self.metrics.sessions.set(Double(self.registry.count))
         router.dropUndeliverable(router.redistribute(messages, from: session))

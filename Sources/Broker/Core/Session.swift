@@ -24,7 +24,7 @@ final class Session: @unchecked Sendable {
     var cleanSession: Bool
     private(set) var connection: (any SessionConnection)?
     /// Subscription filter as the client sent it -> granted QoS.
-    var subscriptions: [String: QoS] = [:]
+    private(set) var subscriptions: [String: QoS] = [:]
     /// Starts tiny: most sessions (idle devices) never queue anything, and 16 empty slots of
     /// `OutboundMessage` would cost about 1.6 KB per connection.
     private var pending = CircularBuffer<OutboundMessage>(initialCapacity: 1)
@@ -59,6 +59,22 @@ final class Session: @unchecked Sendable {
     /// Counts attachments, so that an expiry timer set when the client left can tell whether
     /// it came back meanwhile.
     private(set) var attachments = 0
+
+    // MARK: Subscriptions (the routers' indexes are updated by `BrokerCore`)
+
+    func addSubscription(_ filter: String, qos: QoS) {
+        self.subscriptions[filter] = qos
+    }
+
+    /// False when the session had no such subscription.
+    @discardableResult
+    func removeSubscription(_ filter: String) -> Bool {
+        self.subscriptions.removeValue(forKey: filter) != nil
+    }
+
+    func removeAllSubscriptions() {
+        self.subscriptions.removeAll()
+    }
 
     // MARK: Delivery
 
