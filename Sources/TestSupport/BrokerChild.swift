@@ -38,6 +38,11 @@ public final class BrokerChild: @unchecked Sendable {
         self.process = nil
     }
 
+    /// Sends `signal` (SIGHUP: read the acl-file and TLS files again now).
+    public func signal(_ signal: Int32) {
+        self.process?.signal(signal)
+    }
+
     public func stop() {
         self.process?.stop()
         self.process = nil
