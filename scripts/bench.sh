@@ -15,31 +15,25 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 24000 ] || echo "note: open-file limit $(ulimit -n); the idle scenario needs about 2 x IDLE_CONNECTIONS between both processes"
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-  FANIN_MESSAGES=200; FANOUT_MESSAGES=10; IDLE_CONNECTIONS=1000; STORM_CONNECTIONS=200
+  FANIN_MESSAGES=200; FANOUT_MESSAGES=10; IDLE_CONNECTIONS=1000; STORM_CONNECTIONS=200; PLAIN_STORM_CONNECTIONS=500
 else
-  STORM_CONNECTIONS=${STORM_CONNECTIONS:-2000}
+  STORM_CONNECTIONS=${STORM_CONNECTIONS:-2000}; PLAIN_STORM_CONNECTIONS=${PLAIN_STORM_CONNECTIONS:-10000}
   FANIN_MESSAGES=${FANIN_MESSAGES:-4000}; FANOUT_MESSAGES=${FANOUT_MESSAGES:-200}; IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
 fi
 
-# Throw-away certificates for the TLS storm (never committed): CA, server for 127.0.0.1, one client.
+# Throw-away certificates for the TLS storm (never committed): a CA, the broker's certificate
+# (SAN 127.0.0.1) and one EC P-256 certificate per device, as devices have in production.
 make_certificates() {
   local d=$WORK/tls
   mkdir -p "$d"
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench-ca \
-    -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench-broker \
-    -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1\n' >"$d/server.ext"
-  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
-    -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench:device \
-    -keyout "$d/client.key" -out "$d/client.csr" 2>/dev/null
-  openssl x509 -req -in "$d/client.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 2 -out "$d/client.crt" 2>/dev/null
+  "$BIN/loadtest" certs --out "$d/devices" --tenant bench --device-prefix storm --devices "$STORM_CONNECTIONS" --write-ca-key >/dev/null
+  cp "$d/devices/ca/ca.pem" "$d/ca.crt"; cp "$d/devices/ca/ca.key" "$d/ca.key"
+  cp "$d/devices/server/cert.pem" "$d/server.crt"; cp "$d/devices/server/private.key" "$d/server.key"
   # An empty CRL, so that both brokers check revocation as they would in production.
   printf '[ca]\ndefault_ca=ca\n[ca]\ndatabase=%s/index.txt\ncrlnumber=%s/crlnumber\ndefault_md=sha256\ndefault_crl_days=2\n' "$d" "$d" >"$d/ca.cnf"
   : >"$d/index.txt"; echo 01 >"$d/crlnumber"
   openssl ca -config "$d/ca.cnf" -gencrl -keyfile "$d/ca.key" -cert "$d/ca.crt" -out "$d/ca.crl" 2>/dev/null
-  TLS_ARGS=(--cafile "$d/ca.crt" --cert "$d/client.crt" --key "$d/client.key")
+  TLS_ARGS=(--cafile "$d/ca.crt" --cert-dir "$d/devices" --device-prefix storm)
 }
 
 start_ours() {
@@ -87,7 +81,10 @@ make_certificates
 BROKERS="ours"
 command -v mosquitto >/dev/null && BROKERS="ours mosquitto"
 for broker in $BROKERS; do
-  WITH_TLS=1 run_scenario "TLS connection storm ($STORM_CONNECTIONS mutual-TLS connections)" "$broker" --scenario storm --connections "$STORM_CONNECTIONS" "${TLS_ARGS[@]}"
+  # Storms as devices make them after a restart: 64 connects (TCP, TLS, CONNECT until CONNACK)
+  # under way at a time, each one done opens the next.
+  run_scenario "plain connection storm ($PLAIN_STORM_CONNECTIONS connections, 64 in flight)" "$broker" --scenario storm --connections "$PLAIN_STORM_CONNECTIONS" --in-flight 64
+  WITH_TLS=1 run_scenario "TLS connection storm ($STORM_CONNECTIONS mutual-TLS devices, a certificate each, 64 in flight)" "$broker" --scenario storm --connections "$STORM_CONNECTIONS" --in-flight 64 "${TLS_ARGS[@]}"
 
   run_scenario "fan-in QoS 0 (50 pub, 2 shared consumers, 100 B)" "$broker" --scenario fan-in --qos 0 --messages "$FANIN_MESSAGES"
   run_scenario "fan-in QoS 1 (50 pub, 2 shared consumers, 100 B)" "$broker" --scenario fan-in --qos 1 --messages "$FANIN_MESSAGES"

@@ -15,10 +15,18 @@ def lines(name, results):
     elif "latency" in name:
         yield name + ": p99 latency", "µs", lambda r: r["p99Micros"], False
     elif "storm" in name:
-        yield name + ": handshakes", "/s", lambda r: r["rate"], True
+        yield name + ": connections", "/s", lambda r: r["rate"], True
+        yield name + ": connections per broker CPU-second", "/CPU-s", per_cpu_second, True
         yield name + ": memory per connection", "B/conn", lambda r: r.get("bytesPerConnection"), False
     else:
         yield name, "msg/s", lambda r: r["rate"], True
+        yield name + ": messages per broker CPU-second", "/CPU-s", per_cpu_second, True
+
+
+def per_cpu_second(r):
+    """What the broker did per second of its own CPU time (user + system)."""
+    cpu = r.get("brokerCPUSeconds")
+    return r["delivered"] / cpu if cpu else None
 
 
 print("| scenario | ours | mosquitto | ratio | p50 / p99 ours (ms) | p50 / p99 mosquitto (ms) |")

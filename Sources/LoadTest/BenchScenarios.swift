@@ -1,6 +1,7 @@
 import Foundation
 import MQTTCore
 import NIOCore
+import NIOSSL
 
 /// The broker benchmarks of `make bench`: the same scenario, run against any MQTT broker.
 public enum BenchScenarios {
@@ -14,6 +15,8 @@ public enum BenchScenarios {
         public var p50Micros: UInt64
         public var p99Micros: UInt64
         public var bytesPerConnection: Int?
+        /// CPU time (user + system) the broker process used during the scenario.
+        public var brokerCPUSeconds: Double?
     }
 
     /// Publishers to `bench:p<N>/attrs`, consumers on `$share/bench/+/attrs`: the v2k-bridge path.
@@ -82,15 +85,23 @@ public enum BenchScenarios {
         )
     }
 
-    /// Connections opened as fast as possible (with TLS when the runner's target has it).
-    public static func connectionStorm(runner: LoadRunner, connections: Int, brokerPID: Int32?, timeout: Duration = .seconds(120)) async throws -> Result {
-        let before = try brokerPID.map(residentBytes(pid:))
-        let start = ContinuousClock.now
-        try await runner.connect((0..<connections).map { n in
+    /// Connections opened as fast as the broker takes them, `inFlight` connects at a time (with
+    /// TLS when the runner's target has it): a reconnect storm as devices make it.
+    /// `tlsIdentities`: one TLS context per connection (each device its own certificate).
+    public static func connectionStorm(
+        runner: LoadRunner, connections: Int, inFlight: Int = 64, tlsIdentities: [NIOSSLContext]? = nil, brokerPID: Int32?,
+        timeout: Duration = .seconds(120)
+    ) async throws -> Result {
+        let specs = (0..<connections).map { n in
             var spec = ClientSpec(clientID: "bench-storm-\(n)", role: .idle)
             spec.keepAlive = 0
+            spec.sslContext = tlsIdentities?[n]
             return spec
-        })
+        }
+        let before = try brokerPID.map(residentBytes(pid:))
+        let start = ContinuousClock.now
+        let opening = Task { await runner.connect(specs, inFlight: inFlight) }
+        defer { opening.cancel() }
         let final = try await runner.wait(timeout: timeout, every: .milliseconds(20)) { $0.connected + $0.connectFailures >= connections }
         let elapsed = (ContinuousClock.now - start).seconds
         var perConnection: Int?
@@ -118,6 +129,29 @@ public enum BenchScenarios {
             last = now
         }
         return (last, (lastChange - start).seconds)
+    }
+
+    /// A TLS context per device of a `loadtest certs` directory (made before the clock starts).
+    public static func deviceTLSContexts(directory: String, prefix: String, count: Int) throws -> [NIOSSLContext] {
+        let certificates = DeviceCertificates(directory: directory)
+        return try (0..<count).map { n in
+            try NIOSSLContext(configuration: LoadTLS.configuration(
+                caFile: certificates.caPath, certFile: certificates.certificatePath("\(prefix)\(n)"), keyFile: certificates.keyPath("\(prefix)\(n)")
+            ))
+        }
+    }
+
+    /// User plus system CPU seconds of process `pid` so far (`/proc/<pid>/stat`).
+    public static func cpuSeconds(pid: Int32) throws -> Double {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        // Fields after the command name (which may hold spaces) start at field 3; utime and
+        // stime are fields 14 and 15, in clock ticks.
+        guard let close = stat.lastIndex(of: ")") else { throw BenchError("cannot read /proc/\(pid)/stat") }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
+            throw BenchError("cannot read the CPU times of process \(pid)")
+        }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     static func residentBytes(pid: Int32) throws -> Int {

@@ -1,4 +1,5 @@
 import MQTTCore
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -44,11 +45,41 @@ public final class LoadRunner: Sendable {
         }
     }
 
+    /// Opens `clients` with at most `inFlight` connects (TCP, TLS, CONNECT until CONNACK) under
+    /// way: each one that is over opens the next, as an epoll load generator does. Returns when
+    /// every client's connect is over.
+    public func connect(_ clients: [ClientSpec], inFlight: Int) async {
+        let queue = NIOLockedValueBox((next: 0, settled: 0, done: nil as CheckedContinuation<Void, Never>?))
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            queue.withLockedValue { $0.done = clients.isEmpty ? nil : done }
+            if clients.isEmpty { return done.resume() }
+            @Sendable func openNext() {
+                let index: Int? = queue.withLockedValue { state in
+                    guard state.next < clients.count else { return nil }
+                    defer { state.next += 1 }
+                    return state.next
+                }
+                guard let index else { return }
+                self.open(clients[index]) {
+                    let finished = queue.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+                        state.settled += 1
+                        guard state.settled == clients.count else { return nil }
+                        defer { state.done = nil }
+                        return state.done
+                    }
+                    finished?.resume()
+                    openNext()
+                }
+            }
+            for _ in 0..<min(max(inFlight, 1), clients.count) { openNext() }
+        }
+    }
+
     @discardableResult
-    private func open(_ spec: ClientSpec) -> EventLoopFuture<any Channel> {
+    private func open(_ spec: ClientSpec, onSettled: (@Sendable () -> Void)? = nil) -> EventLoopFuture<any Channel> {
         let loop = self.group.next()
         let stats = self.stats.first { $0.eventLoop === loop }!
-        let sslContext = self.sslContext
+        let sslContext = spec.sslContext ?? self.sslContext
         let host = self.target.host
         return ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -61,14 +92,17 @@ public final class LoadRunner: Sendable {
                     try channel.pipeline.syncOperations.addHandlers(
                         MessageToByteHandler(MQTTPacketEncoder()),
                         ByteToMessageHandler(MQTTPacketDecoder(protocolVersion: .v3_1_1)),
-                        SimulatedClient(spec: spec, stats: stats.value)
+                        SimulatedClient(spec: spec, stats: stats.value, onSettled: onSettled)
                     )
                 }
             }
             .connect(host: self.target.host, port: self.target.port)
             .map { $0 as any Channel }
             .always { result in
-                if case .failure = result { stats.value.totals.connectFailures += 1 }
+                if case .failure = result {
+                    stats.value.totals.connectFailures += 1
+                    onSettled?()
+                }
             }
     }
 

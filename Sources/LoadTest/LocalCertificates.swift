@@ -7,10 +7,12 @@ import X509
 public enum LocalCertificates {
     /// Writes `ca/ca.pem`, `server/{cert.pem,private.key}` (CN localhost, SAN localhost and
     /// 127.0.0.1) and `cert_<id>/{cert.pem,private.key}` with CN `tenant:id` for each id.
-    public static func make(directory: String, tenant: String, ids: [String], days: Int = 2) throws {
+    /// `writeCAKey`: also `ca/ca.key`, for a benchmark that signs a CRL with it.
+    public static func make(directory: String, tenant: String, ids: [String], days: Int = 2, writeCAKey: Bool = false) throws {
         let caKey = try PrivateKey(generating: .ec256)
         let ca = try CertificateAuthority.selfSigned(key: caKey, commonName: "loadtest CA", validity: .days(days))
         try write(try ca.certificate.pem(), to: "\(directory)/ca/ca.pem")
+        if writeCAKey { try write(try caKey.pem(), to: "\(directory)/ca/ca.key", mode: 0o600) }
         let serverKey = try PrivateKey(generating: .ec256)
         let serverRequest = try CertificateSigningRequest(key: serverKey, commonName: "localhost", subjectAlternativeNames: [.dns("localhost"), .ip("127.0.0.1")])
         try write(try ca.sign(serverRequest, usage: [.serverAuth], validity: .days(days)).pem(), to: "\(directory)/server/cert.pem")

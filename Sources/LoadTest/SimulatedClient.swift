@@ -1,5 +1,6 @@
 import MQTTCore
 import NIOCore
+import NIOSSL
 
 /// What one simulated client does once connected.
 public enum ClientRole: Sendable {
@@ -37,6 +38,8 @@ public struct ClientSpec: Sendable {
     public var cleanSession = true
     public var keepAlive: UInt16 = 60
     public var role: ClientRole
+    /// This client's own TLS identity (a device certificate); nil: the runner's target TLS.
+    public var sslContext: NIOSSLContext?
 
     public init(clientID: String, username: String? = nil, role: ClientRole) {
         self.clientID = clientID
@@ -61,10 +64,19 @@ final class SimulatedClient: ChannelInboundHandler {
     private var inflight: [UInt16: UInt64] = [:]
     private var payload = ByteBuffer()
     private var timer: RepeatedTask?
+    /// Called once, when the connect is over (CONNACK, or the connection ended before it).
+    private var onSettled: (@Sendable () -> Void)?
 
-    init(spec: ClientSpec, stats: LoopStats) {
+    init(spec: ClientSpec, stats: LoopStats, onSettled: (@Sendable () -> Void)? = nil) {
         self.spec = spec
         self.stats = stats
+        self.onSettled = onSettled
+    }
+
+    private func settle() {
+        let settled = self.onSettled
+        self.onSettled = nil
+        settled?()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -78,6 +90,7 @@ final class SimulatedClient: ChannelInboundHandler {
         self.timer?.cancel()
         if self.isConnected { self.stats.totals.closedUnexpectedly += 1 } else { self.stats.totals.connectFailures += 1 }
         self.isConnected = false
+        self.settle()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -94,6 +107,7 @@ final class SimulatedClient: ChannelInboundHandler {
             self.isConnected = true
             self.stats.totals.connected += 1
             _ = self.stats.totals.connectLatency.record(LoopStats.micros(since: self.connectStart))
+            self.settle()
             self.start()
         case .suback:
             self.stats.totals.subscribed += 1

@@ -22,15 +22,22 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "fan-out: subscribers") var subscribers = 1000
     @Flag(help: "fan-in: consumers with persistent sessions (what a broker with a store writes to disk)") var persistentConsumers = false
     @Option(help: "idle/storm: connections") var connections = 10000
-    @Option(help: "idle/storm: the broker's process id, for its memory") var brokerPid: Int32?
+    @Option(help: "the broker's process id, for its memory (idle, storm) and CPU time (all)") var brokerPid: Int32?
+    @Option(help: "storm: connects under way at a time (TCP, TLS, CONNECT until CONNACK)") var inFlight = 64
     @Option(help: "storm: TLS CA file (enables TLS)") var cafile: String?
     @Option(help: "storm: client certificate") var cert: String?
     @Option(help: "storm: client key") var key: String?
+    @Option(help: "storm: a directory in the pki-sidecar device layout (cert_<prefix><n>/); each connection presents its own certificate") var certDir: String?
+    @Option(help: "storm: device id prefix in --cert-dir") var devicePrefix = "storm"
     @Option(help: "event loop threads") var threads = System.coreCount
 
     func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.threads)
-        let result = try await self.measure(group: group)
+        let cpuBefore = try self.brokerPid.map(BenchScenarios.cpuSeconds(pid:))
+        var result = try await self.measure(group: group)
+        if let cpuBefore, let pid = self.brokerPid {
+            result.brokerCPUSeconds = try BenchScenarios.cpuSeconds(pid: pid) - cpuBefore
+        }
         try? await group.shutdownGracefully()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -53,7 +60,12 @@ struct Bench: AsyncParsableCommand {
             guard let pid = self.brokerPid else { throw ValidationError("--broker-pid is needed for the idle scenario") }
             return try await BenchScenarios.idleConnections(runner: runner, connections: self.connections, brokerPID: pid)
         case .storm:
-            return try await BenchScenarios.connectionStorm(runner: runner, connections: self.connections, brokerPID: self.brokerPid)
+            let identities = try self.certDir.map { directory in
+                try BenchScenarios.deviceTLSContexts(directory: directory, prefix: self.devicePrefix, count: self.connections)
+            }
+            return try await BenchScenarios.connectionStorm(
+                runner: runner, connections: self.connections, inFlight: self.inFlight, tlsIdentities: identities, brokerPID: self.brokerPid
+            )
         }
     }
 }
