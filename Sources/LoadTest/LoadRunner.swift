@@ -49,10 +49,10 @@ public final class LoadRunner: Sendable {
     /// way: each one that is over opens the next, as an epoll load generator does. Returns when
     /// every client's connect is over.
     public func connect(_ clients: [ClientSpec], inFlight: Int) async {
+        guard !clients.isEmpty else { return }
         let queue = NIOLockedValueBox((next: 0, settled: 0, done: nil as CheckedContinuation<Void, Never>?))
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            queue.withLockedValue { $0.done = clients.isEmpty ? nil : done }
-            if clients.isEmpty { return done.resume() }
+            queue.withLockedValue { $0.done = done }
             @Sendable func openNext() {
                 let index: Int? = queue.withLockedValue { state in
                     guard state.next < clients.count else { return nil }

@@ -96,6 +96,7 @@ struct ConnectionStateMachine<SessionHandle: AnyObject, GroupHandle: AnyObject> 
     }
 
     /// Stops taking packets; the session ends when the channel has closed.
+    @discardableResult
     private mutating func closing(_ reason: CloseReason) -> CloseReason {
         switch self.phase {
         case .connected(let session): self.phase = .closing(session)
@@ -229,7 +230,7 @@ extension ConnectionStateMachine {
     /// CONNECT refused (not authorized, no session to be had): CONNACK with `code`, then close.
     mutating func refuse(_ code: ConnectReturnCode, _ reason: String) -> ConnectAction {
         self.willArmed = false
-        _ = self.closing(.refused)
+        self.closing(.refused)
         return .refuse(code, reason: reason)
     }
 
@@ -259,7 +260,7 @@ extension ConnectionStateMachine {
             return .close(self.closing(.handshakeRefused))
         case .unsupportedProtocolLevel where awaitingConnect:
             self.willArmed = false
-            _ = self.closing(.refused)
+            self.closing(.refused)
             return .refuseProtocolLevel
         default:
             return .close(self.closing(.decodingFailed))
@@ -270,7 +271,6 @@ extension ConnectionStateMachine {
     mutating func connectionClosed(draining: Bool) -> EndAction {
         let phase = self.phase
         self.phase = .closed
-        self.acknowledgements = PublisherAckQueue()
         let session: SessionHandle
         switch phase {
         case .connected(let held), .closing(.some(let held)): session = held

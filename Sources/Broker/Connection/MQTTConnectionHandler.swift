@@ -308,13 +308,12 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
 
     private func handlePublish(_ publish: PublishPacket, session: Session) {
         let sequence: UInt64?
-        switch self.machine.publishReceived(publish, draining: self.core.draining.load(ordering: .relaxed)) {
-        case .close(let reason):
-            if case .publishDenied = reason { self.core.metrics.messageIn(publish.qos) }
-            return self.close(reason)
+        let draining = self.core.draining.load(ordering: .relaxed)
+        if !draining { self.core.metrics.messageIn(publish.qos) }
+        switch self.machine.publishReceived(publish, draining: draining) {
+        case .close(let reason): return self.close(reason)
         case .route(let acknowledgementSequence): sequence = acknowledgementSequence
         }
-        self.core.metrics.messageIn(publish.qos)
         // The acknowledgement waits for shared-group members (end to end) and for store writes.
         var slot = sequence.map { AcknowledgementSlot(sequence: $0, publisher: self, loop: self.router.eventLoop) }
         if publish.qos == .exactlyOnce, !session.receivedQoS2(publish.packetID!, acknowledgement: { slot?.hold() }) {
