@@ -8,33 +8,36 @@ import NIOTLS
 
 /// One client connection. Its `ConnectionStateMachine` decides; this handler carries the decisions
 /// out on the channel's event loop, with that loop's router and the session the connection owns.
-final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, FlushableConnection, AcknowledgingPublisher {
-    typealias InboundIn = MQTTPacket
+final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, FlushableConnection, AcknowledgingPublisher, NIOScheduledCallbackHandler {
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
     typealias Machine = ConnectionStateMachine<Session, SharedGroup>
 
     private let core: BrokerCore
     private let router: LoopRouter
     private var machine: Machine
+    private var decoder: BrokerPacketDecoder
+    /// After a decoding error nothing more is read from the connection.
+    private var decodingFailed = false
     /// Why the client's certificate was refused, for the handshake-failure metric.
     private var certificateRefusal: ClientCertificateVerifier.Refusal?
     /// Nil once the handler is removed: holding it longer would keep the whole pipeline alive.
     private var context: ChannelHandlerContext?
     private var needsFlush = false
-    /// The one timer (connect timeout, keep alive, lifetime, group room) and when it fires.
-    private var timer: Scheduled<Void>?
+    /// The one timer (connect timeout, keep alive, lifetime, group room) and when it fires. A
+    /// scheduled callback to this handler: no closure or promise is allocated per arming.
+    private var timer: NIOScheduledCallback?
     private var timerDeadline: Int64?
-    /// Shared, never copied per connection: the connection's fields are added only to the
-    /// lines it logs (`metadata`), which keeps idle connections small.
-    private let logger: Logger
     private let connections: ConnectionTracker
 
-    init(core: BrokerCore, router: LoopRouter, listener: Listener, connections: ConnectionTracker, logger: Logger) {
+    init(core: BrokerCore, router: LoopRouter, listener: Listener, connections: ConnectionTracker) {
         self.core = core
+        self.decoder = BrokerPacketDecoder(
+            connectLimit: core.limits.maxConnectPacketBytes, packetLimit: core.limits.maxPacketBytes, metrics: core.metrics
+        )
         self.connections = connections
         self.router = router
         self.machine = Machine(settings: core.connectionSettings(for: listener))
-        self.logger = logger
         core.liveHandlers.add(1, ordering: .relaxed)
     }
 
@@ -73,9 +76,23 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let packet = Self.unwrapInboundIn(data)
-        self.core.metrics.packetIn(packet.type)
-        self.handle(packet)
+        guard !self.decodingFailed else { return }
+        var bytes = Self.unwrapInboundIn(data)
+        self.decoder.receive(&bytes)
+        // Packets after a close request are not read (a batch may hold more than one).
+        while self.machine.isOpen {
+            let packet: MQTTPacket?
+            do {
+                packet = try self.decoder.next()
+            } catch {
+                self.decodingFailed = true
+                self.decoder.discard()
+                return self.errorCaught(context: context, error: error)
+            }
+            guard let packet else { return }
+            self.core.metrics.packetIn(packet.type)
+            self.handle(packet)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -280,11 +297,15 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         if let scheduled = self.timerDeadline, scheduled <= deadline { return }
         self.timer?.cancel()
         self.timerDeadline = deadline
-        self.timer = self.router.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(UInt64(max(deadline, 0)) * 1_000_000)) {
-            self.timer = nil
-            self.timerDeadline = nil
-            self.timerFired()
-        }
+        self.timer = try? self.router.eventLoop.assumeIsolated().scheduleCallback(
+            at: .uptimeNanoseconds(UInt64(max(deadline, 0)) * 1_000_000), handler: self
+        )
+    }
+
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        self.timer = nil
+        self.timerDeadline = nil
+        self.timerFired()
     }
 
     private func cancelTimer() {
@@ -436,12 +457,14 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
 
     /// Logs with the connection's identity attached (built only when the line is emitted).
     private func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, _ extra: @autoclosure () -> Logger.Metadata = [:]) {
-        guard self.logger.logLevel <= level else { return }
+        // Shared, never copied per connection: the connection's fields are added only to the
+        // lines it logs, which keeps idle connections small.
+        guard self.core.logger.logLevel <= level else { return }
         var metadata = extra()
         metadata["client_id"] = "\(self.machine.client?.clientID ?? "")"
         metadata["identity"] = "\(self.machine.client?.identity ?? "-")"
         if let peer = self.context?.remoteAddress { metadata["peer"] = "\(peer)" }
-        self.logger.log(level: level, message(), metadata: metadata)
+        self.core.logger.log(level: level, message(), metadata: metadata)
     }
 
     // MARK: SessionConnection, FlushableConnection

@@ -15,6 +15,8 @@ final class BrokerCore: Sendable {
     let configuration: BrokerConfiguration
     let metrics: BrokerMetrics
     let authorizer: any Authorizer
+    /// The broker's logger, shared by every connection (a copy per connection costs its memory).
+    let logger: Logger
     /// Nil: memory only (no `BROKER_DATA_DIR`).
     let durable: DurableStore?
     /// Written once by `start`, before any connection is accepted; read-only afterwards.
@@ -37,6 +39,7 @@ final class BrokerCore: Sendable {
         self.loops = loops
         self.durable = store.map { DurableStore(store: $0, loops: loops, configuration: configuration, metrics: metrics, logger: logger) }
         self.configuration = configuration
+        self.logger = logger
         self.limits = configuration.limits
         self.registry = SessionRegistry(maxSessionsPerIdentity: configuration.limits.maxSessionsPerIdentity)
         self.authorizer = authorizer

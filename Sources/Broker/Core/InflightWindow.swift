@@ -15,14 +15,8 @@ struct InflightWindow {
         var stage: Stage
     }
 
-    /// In send order; nil where an entry was acknowledged. Created on first use: most sessions
-    /// (idle devices) never have anything in flight, and an empty ring still costs memory.
-    private var storage: CircularBuffer<Entry?>?
-    /// Only called once `add` has created the storage (every lookup checks `sequences` first).
-    private var slots: CircularBuffer<Entry?> {
-        get { self.storage! }
-        _modify { yield &self.storage! }
-    }
+    /// In send order; nil where an entry was acknowledged.
+    private var slots = LazyCircularBuffer<Entry?>(initialCapacity: 16)
     /// Sequence number of `slots.first`.
     private var frontSequence = 0
     /// Packet id -> sequence number of its entry.
@@ -32,7 +26,7 @@ struct InflightWindow {
     var count: Int { self.sequences.count }
 
     /// The entries in flight, in send order (for retransmission after a reconnect).
-    var entries: [Entry] { self.storage?.compactMap { $0 } ?? [] }
+    var entries: [Entry] { self.slots.compactMap { $0 } }
 
     /// Adds a message under a fresh packet id, never one still in flight.
     mutating func add(_ message: OutboundMessage) -> UInt16 {
@@ -44,7 +38,6 @@ struct InflightWindow {
     }
 
     private mutating func append(_ entry: Entry) {
-        if self.storage == nil { self.storage = CircularBuffer(initialCapacity: 16) }
         self.sequences[entry.packetID] = self.frontSequence + self.slots.count
         self.slots.append(entry)
     }
@@ -56,14 +49,14 @@ struct InflightWindow {
         if packetID >= self.nextPacketID { self.nextPacketID = packetID == .max ? 1 : packetID + 1 }
     }
 
-    private func slotIndex(of id: UInt16) -> CircularBuffer<Entry?>.Index? {
+    private func slotOffset(of id: UInt16) -> Int? {
         guard let sequence = self.sequences[id] else { return nil }
-        return self.slots.index(self.slots.startIndex, offsetBy: sequence - self.frontSequence)
+        return sequence - self.frontSequence
     }
 
     mutating func acknowledge(_ id: UInt16, stage: Stage) -> Entry? {
-        guard let index = self.slotIndex(of: id), let entry = self.slots[index], entry.stage == stage else { return nil }
-        self.slots[index] = nil
+        guard let offset = self.slotOffset(of: id), let entry = self.slots[offset: offset], entry.stage == stage else { return nil }
+        self.slots[offset: offset] = nil
         self.sequences[id] = nil
         while let first = self.slots.first, first == nil {
             self.slots.removeFirst()
@@ -76,9 +69,9 @@ struct InflightWindow {
     /// - Returns: whether the id is in flight (in either stage), and the message when this PUBREC
     ///   is its first (the member has it then).
     mutating func received(_ id: UInt16) -> (inFlight: Bool, firstReceipt: OutboundMessage?) {
-        guard let index = self.slotIndex(of: id), let entry = self.slots[index] else { return (false, nil) }
+        guard let offset = self.slotOffset(of: id), let entry = self.slots[offset: offset] else { return (false, nil) }
         guard entry.stage == .awaitingPubRec else { return (true, nil) }
-        self.slots[index]?.stage = .awaitingPubComp
+        self.slots[offset: offset]?.stage = .awaitingPubComp
         return (true, entry.message)
     }
 
@@ -102,15 +95,12 @@ struct InflightWindow {
     }
 
     private mutating func rebuild(_ entries: [Entry]) {
-        self.storage = nil
+        self.slots.removeAll()
         self.sequences = [:]
         self.frontSequence = 0
-        guard !entries.isEmpty else { return }
-        var slots = CircularBuffer<Entry?>(initialCapacity: entries.count)
         for entry in entries {
-            self.sequences[entry.packetID] = slots.count
-            slots.append(entry)
+            self.sequences[entry.packetID] = self.slots.count
+            self.slots.append(entry)
         }
-        self.storage = slots
     }
 }

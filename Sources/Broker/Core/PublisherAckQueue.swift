@@ -11,14 +11,14 @@ struct PublisherAckQueue {
         var ready: Bool
     }
 
-    private var entries = CircularBuffer<Entry>(initialCapacity: 4)
-    /// The sequence number of `entries.first`.
+    private var entries = LazyCircularBuffer<Entry>(initialCapacity: 4)
+    /// The sequence number of the first entry.
     private var headSequence: UInt64 = 0
 
     var count: Int { self.entries.count }
     var isEmpty: Bool { self.entries.isEmpty }
     /// The sequence the next `append` will get.
-    var nextSequence: UInt64 { self.headSequence + UInt64(self.entries.count) }
+    var nextSequence: UInt64 { self.headSequence + UInt64(self.count) }
 
     @discardableResult
     mutating func append(packetID: UInt16, qos: QoS, ready: Bool) -> UInt64 {
@@ -29,8 +29,7 @@ struct PublisherAckQueue {
 
     mutating func markReady(_ sequence: UInt64) {
         guard sequence >= self.headSequence, sequence < self.nextSequence else { return }
-        let index = self.entries.index(self.entries.startIndex, offsetBy: Int(sequence - self.headSequence))
-        self.entries[index].ready = true
+        self.entries[offset: Int(sequence - self.headSequence)].ready = true
     }
 
     /// The next acknowledgement that may be written now, if any.

@@ -27,11 +27,13 @@ final class Session: @unchecked Sendable {
     private(set) var subscriptions: [String: QoS] = [:]
     /// Starts tiny: most sessions (idle devices) never queue anything, and 16 empty slots of
     /// `OutboundMessage` would cost about 1.6 KB per connection.
-    private var pending = CircularBuffer<OutboundMessage>(initialCapacity: 1)
+    private var pending = LazyCircularBuffer<OutboundMessage>(initialCapacity: 4)
     private var inflight = InflightWindow()
     /// Inbound QoS 2 packet ids routed but not yet released (duplicates are not routed again).
     private(set) var awaitingPubRel: Set<UInt16> = []
-    private let limits: BrokerLimits
+    /// Two of the broker's limits (not all of `BrokerLimits`: a copy per session costs 100 bytes).
+    private let maxInflight: Int
+    private let maxQueued: Int
     private let metrics: BrokerMetrics
     /// Set for a persistent session of a broker with a data directory: what it holds is stored.
     let durable: DurableStore?
@@ -41,7 +43,8 @@ final class Session: @unchecked Sendable {
         self.key = key
         self.cleanSession = cleanSession
         self.location = Atomic(location)
-        self.limits = limits
+        self.maxInflight = limits.maxInflight
+        self.maxQueued = limits.maxQueued
         self.metrics = metrics
         self.durable = cleanSession ? nil : store
     }
@@ -104,13 +107,13 @@ final class Session: @unchecked Sendable {
                 self.send(message, on: connection)
                 return .accepted
             }
-        } else if let connection = self.connection, self.pending.isEmpty, self.inflight.count < self.limits.maxInflight {
+        } else if let connection = self.connection, self.pending.isEmpty, self.inflight.count < self.maxInflight {
             self.send(message, on: connection)
             return .accepted
         }
         self.pending.append(message)
         var result = EnqueueResult.accepted
-        if self.pending.count > self.limits.maxQueued {
+        if self.pending.count > self.maxQueued {
             if message.sharedGroup != nil {
                 // Shared-subscription messages are never dropped; the router slows publishers down.
                 result = .overLimit
@@ -130,7 +133,7 @@ final class Session: @unchecked Sendable {
         while let next = self.pending.first {
             if next.qos == .atMostOnce {
                 guard connection.isWritable else { break }
-            } else if self.inflight.count >= self.limits.maxInflight {
+            } else if self.inflight.count >= self.maxInflight {
                 break
             }
             self.send(self.pending.removeFirst(), on: connection)
@@ -261,7 +264,7 @@ final class Session: @unchecked Sendable {
         self.connection = nil
         self.online.store(false, ordering: .releasing)
         var handedOver = self.inflight.removeShared()
-        var kept = CircularBuffer<OutboundMessage>(initialCapacity: 1)
+        var kept = LazyCircularBuffer<OutboundMessage>(initialCapacity: 4)
         while let message = self.pending.popFirst() {
             if message.sharedGroup != nil {
                 handedOver.append(message)
@@ -307,7 +310,7 @@ final class Session: @unchecked Sendable {
     func suspend() {
         self.connection = nil
         self.online.store(false, ordering: .releasing)
-        var kept = CircularBuffer<OutboundMessage>(initialCapacity: 1)
+        var kept = LazyCircularBuffer<OutboundMessage>(initialCapacity: 4)
         while let message = self.pending.popFirst() {
             if message.qos != .atMostOnce { kept.append(message) }
         }

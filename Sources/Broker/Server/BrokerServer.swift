@@ -168,7 +168,6 @@ public final class BrokerServer: Service {
     private func bootstrap(listener: Listener, loop: any EventLoop) -> ServerBootstrap {
         let core = self.core
         let limits = self.configuration.limits
-        let logger = self.logger
         let connections = self.connections
         let tlsMaterial = self.tlsMaterial
         return ServerBootstrap(group: loop, childGroup: loop)
@@ -190,10 +189,7 @@ public final class BrokerServer: Service {
                         return
                     }
                     let router = core.routers[core.routerIndex(of: channel.eventLoop)].value
-                    let decoder = BrokerPacketDecoder(
-                        connectLimit: limits.maxConnectPacketBytes, packetLimit: limits.maxPacketBytes, metrics: core.metrics
-                    )
-                    let handler = MQTTConnectionHandler(core: core, router: router, listener: listener, connections: connections, logger: logger)
+                    let handler = MQTTConnectionHandler(core: core, router: router, listener: listener, connections: connections)
                     if listener == .mutualTLS, let material = tlsMaterial.withLockedValue({ $0 }) {
                         let verify = ClientCertificateVerifier.callback(material: tlsMaterial) { verified in
                             // Recorded first, then checked: a reload either sees this serial and
@@ -208,9 +204,7 @@ public final class BrokerServer: Service {
                             NIOSSLServerHandler(context: material.sslContext, customVerificationCallbackWithMetadata: verify)
                         )
                     }
-                    try channel.pipeline.syncOperations.addHandlers(
-                        ByteToMessageHandler(decoder, maximumBufferSize: limits.maxPacketBytes), handler
-                    )
+                    try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
     }

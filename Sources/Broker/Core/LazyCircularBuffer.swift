@@ -1,0 +1,47 @@
+import NIOCore
+
+/// A `CircularBuffer` whose storage is allocated by the first `append`. Sessions and connections
+/// each keep a few rings (queued messages, messages in flight, waiting acknowledgements) that most
+/// of them (idle devices) never use, and an empty `CircularBuffer` already holds an allocation.
+struct LazyCircularBuffer<Element>: Sequence {
+    private var storage: CircularBuffer<Element>?
+    private let initialCapacity: Int
+
+    init(initialCapacity: Int) {
+        self.initialCapacity = initialCapacity
+    }
+
+    var count: Int { self.storage?.count ?? 0 }
+    var isEmpty: Bool { self.count == 0 }
+    var first: Element? { self.storage?.first }
+
+    mutating func append(_ element: Element) {
+        if self.storage == nil { self.storage = CircularBuffer(initialCapacity: self.initialCapacity) }
+        self.storage!.append(element)
+    }
+
+    /// Precondition: not empty.
+    @discardableResult
+    mutating func removeFirst() -> Element { self.storage!.removeFirst() }
+
+    mutating func popFirst() -> Element? { self.isEmpty ? nil : self.storage!.removeFirst() }
+
+    /// Empties the ring and gives its storage back.
+    mutating func removeAll() { self.storage = nil }
+
+    /// The element `offset` places after the first. Precondition: `offset < count`.
+    subscript(offset offset: Int) -> Element {
+        get { self.storage![self.storage!.index(self.storage!.startIndex, offsetBy: offset)] }
+        _modify {
+            let index = self.storage!.index(self.storage!.startIndex, offsetBy: offset)
+            yield &self.storage![index]
+        }
+    }
+
+    struct Iterator: IteratorProtocol {
+        fileprivate var base: CircularBuffer<Element>.Iterator?
+        mutating func next() -> Element? { self.base?.next() }
+    }
+
+    func makeIterator() -> Iterator { Iterator(base: self.storage?.makeIterator()) }
+}
