@@ -316,4 +316,58 @@ final class RawServer: @unchecked Sendable {
             #expect(try await server.nextPacket() == .puback(packetID: 3))
         }
     }
+
+    @Test("[MQTT-3.1.3-1] [MQTT-3.1.2-9] [MQTT-3.1.2-19] [MQTT-3.1.2-21] [MQTT-3.1.3-10] [MQTT-3.1.3-11] the client's CONNECT carries will, user name and password with their flags, in order (the strict server decoder checks both)")
+    func connectPayload() async throws {
+        try await self.withClient({
+            $0.will = .init(topic: "will/t", payload: ByteBuffer(string: "bye"), qos: .atLeastOnce, retain: true)
+            $0.username = "tenant:device"
+            $0.password = ByteBuffer(string: "secret")
+        }) { server, client in
+            let connect = try await self.connect(client, server)
+            #expect(connect.will == .init(topic: "will/t", payload: ByteBuffer(string: "bye"), qos: .atLeastOnce, retain: true))
+            #expect(connect.username == "tenant:device" && connect.password == ByteBuffer(string: "secret"))
+        }
+    }
+
+    @Test("[MQTT-4.3.1-1] [MQTT-3.3.1-2] [MQTT-2.3.1-5] a QoS 0 PUBLISH from the client has DUP 0 and no packet identifier")
+    func qos0Publish() async throws {
+        try await self.withClient { server, client in
+            _ = try await self.connect(client, server)
+            try await client.publish(topic: "q0/t", payload: ByteBuffer(string: "exact"), qos: .atMostOnce)
+            guard case .publish(let publish) = try await server.nextPacket() else { throw TestFailure("no PUBLISH") }
+            #expect(publish.qos == .atMostOnce && !publish.dup && publish.packetID == nil)
+            #expect(publish.payload == ByteBuffer(string: "exact"))
+        }
+    }
+
+    @Test("[MQTT-3.3.1-4] [MQTT-2.2.2-2] [MQTT-4.8.0-1] a PUBLISH with both QoS bits set makes the client close the connection")
+    func malformedPublishFromServer() async throws {
+        try await self.withClient { server, client in
+            _ = try await self.connect(client, server)
+            try await server.sendRaw([0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01])
+            try await server.expectClosed()
+        }
+    }
+
+    @Test("[MQTT-4.4.0-1] [MQTT-4.3.3-1] after a reconnect the client re-sends an unanswered PUBREL, not the PUBLISH")
+    func pubrelResentAfterReconnect() async throws {
+        try await self.withClient({
+            $0.cleanSession = false
+            $0.reconnect = MQTTReconnectPolicy(initialDelay: .milliseconds(50), maxDelay: .milliseconds(50), jitter: 0)
+        }) { server, client in
+            _ = try await self.connect(client, server)
+            let published = client.publishFuture(topic: "q2/t", payload: ByteBuffer(string: "x"), qos: .exactlyOnce)
+            guard case .publish(let publish) = try await server.nextPacket(), let id = publish.packetID else { throw TestFailure("no PUBLISH") }
+            try await server.send(.pubrec(packetID: id))
+            #expect(try await server.nextPacket() == .pubrel(packetID: id))
+            await server.dropConnection()
+            try await server.expectClosed()
+            try await server.accept(sessionPresent: true)
+            #expect(try await server.nextPacket() == .pubrel(packetID: id))
+            try await server.send(.pubcomp(packetID: id))
+            try await published.get()
+            try await server.expectSilence(for: .milliseconds(150))
+        }
+    }
 }
