@@ -242,7 +242,8 @@ final class RawServer: @unchecked Sendable {
             #expect(connect.keepAlive == 1)
             let start = ContinuousClock.now
             guard case .pingreq = try await server.nextPacket(timeout: .seconds(2)) else { throw TestFailure("no PINGREQ") }
-            #expect(ContinuousClock.now - start <= .milliseconds(1100))
+            // Within the keep alive (measured from after the CONNACK, so a little over is scheduling).
+            #expect(ContinuousClock.now - start <= .milliseconds(1300))
             try await server.send(.pingresp)
         }
     }
