@@ -26,6 +26,7 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
+	python3 scripts/conformance_table.py --check
 	@scripts/validate-deploy.sh
 	@scripts/smoke.sh
 

@@ -47,6 +47,7 @@ struct ConnectionStateMachine<SessionHandle: AnyObject, GroupHandle: AnyObject> 
     /// What this connection may publish and subscribe; set when CONNECT is authorized.
     private var policy: (any ConnectionPolicy)?
     private var cleanSession = true
+    private var protocolVersion = ProtocolVersion.v3_1_1
     private var will: ConnectPacket.Will?
     /// False after DISCONNECT or a takeover: the will is not published then [MQTT-3.1.2-10].
     private var willArmed = true
@@ -196,6 +197,11 @@ extension ConnectionStateMachine {
     mutating func connectReceived(_ connect: ConnectPacket, generatedClientID: () -> String) -> ConnectAction {
         self.connectDeadline = nil
         var clientID = connect.clientID
+        self.protocolVersion = connect.protocolVersion
+        // MQTT 3.1: the client id is 1 to 23 bytes, no exceptions.
+        if connect.protocolVersion == .v3_1, clientID.isEmpty || clientID.utf8.count > 23 {
+            return self.refuse(.identifierRejected, "an MQTT 3.1 client id must be 1 to 23 bytes")
+        }
         if clientID.isEmpty {
             // [MQTT-3.1.3-7], [MQTT-3.1.3-8]: a server-assigned id only for a clean session.
             guard connect.cleanSession else { return self.refuse(.identifierRejected, "empty client id needs a clean session") }
@@ -243,7 +249,9 @@ extension ConnectionStateMachine {
         let backlog = self.backlog
         self.backlog = []
         // [MQTT-3.2.2-1], [MQTT-3.2.2-2]: session present only for a resumed persistent session.
-        return .start(ConnAckPacket(sessionPresent: resumed, returnCode: .accepted), backlog: backlog)
+        // MQTT 3.1 has no session-present flag: that CONNACK byte is reserved.
+        let sessionPresent = resumed && self.protocolVersion != .v3_1
+        return .start(ConnAckPacket(sessionPresent: sessionPresent, returnCode: .accepted), backlog: backlog)
     }
 
     /// Another connection took the session over: close without the will [MQTT-3.1.4-2].
