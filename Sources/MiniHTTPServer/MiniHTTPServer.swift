@@ -48,7 +48,7 @@ public final class MiniHTTPServer: Sendable {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
                     }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(HTTPRequestTimeoutHandler(timeout: limits.requestTimeout))
+                    try channel.pipeline.syncOperations.addHandler(HTTPRequestTimeoutHandler(limits))
                     return try Connection(wrappingChannelSynchronously: channel)
                 }
             }

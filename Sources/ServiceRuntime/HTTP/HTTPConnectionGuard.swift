@@ -3,17 +3,28 @@ import NIOCore
 import NIOHTTP1
 
 /// Bounds what strangers can hold on an HTTP listener: at most `maximumConnections` open at once
-/// (more are closed at accept), and each request must be complete within `requestTimeout` of the
-/// moment the server starts waiting for it (at accept, and after each response). A slow or idle
-/// client cannot keep file descriptors that the MQTT listeners need.
+/// (more are closed at accept); the first request must be complete (header and body) within
+/// `requestTimeout` of accept, and each later one on a keep-alive connection within `idleTimeout`
+/// of the previous response; bodies over `maximumBodyBytes` get 413. A slow or idle client cannot
+/// keep file descriptors that the MQTT listeners need.
 public struct HTTPConnectionLimits: Sendable {
     public var maximumConnections: Int
     public var requestTimeout: TimeAmount
+    public var idleTimeout: TimeAmount
+    public var maximumBodyBytes: Int
 
-    public init(maximumConnections: Int = 128, requestTimeout: TimeAmount = .seconds(10)) {
-        precondition(maximumConnections > 0)
+    /// - Parameter idleTimeout: by default the same as `requestTimeout`.
+    public init(
+        maximumConnections: Int = 128,
+        requestTimeout: TimeAmount = .seconds(10),
+        idleTimeout: TimeAmount? = nil,
+        maximumBodyBytes: Int = 1 << 20
+    ) {
+        precondition(maximumConnections > 0 && maximumBodyBytes >= 0)
         self.maximumConnections = maximumConnections
         self.requestTimeout = requestTimeout
+        self.idleTimeout = idleTimeout ?? requestTimeout
+        self.maximumBodyBytes = maximumBodyBytes
     }
 }
 
@@ -30,8 +41,7 @@ public final class HTTPConnectionBudget: Sendable {
     public var openConnections: Int { open.withLockedValue { $0 } }
 
     /// Counts `channel` and releases it when it closes; false (and closes it) when the listener
-    /// is full. Call it first in the child channel initializer, then add ``HTTPRequestTimeoutHandler``
-    /// after the HTTP codec.
+    /// is full. ``HTTPServer`` calls it first for each accepted connection.
     public func admit(_ channel: any Channel) -> Bool {
         let admitted = open.withLockedValue { count in
             guard count < limits.maximumConnections else { return false }
@@ -47,27 +57,33 @@ public final class HTTPConnectionBudget: Sendable {
     }
 }
 
-/// Closes the connection when a request is not complete within the timeout; sits after the HTTP
-/// server codec. Belongs to its channel's event loop.
+/// Closes the connection when a request is not complete in time (see ``HTTPConnectionLimits``);
+/// sits after the HTTP server codec. Belongs to its channel's event loop.
 public final class HTTPRequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = HTTPServerRequestPart
     public typealias InboundOut = HTTPServerRequestPart
     public typealias OutboundIn = HTTPServerResponsePart
     public typealias OutboundOut = HTTPServerResponsePart
 
-    private let timeout: TimeAmount
+    private let requestTimeout: TimeAmount
+    private let idleTimeout: TimeAmount
     private var deadline: Scheduled<Void>?
 
-    public init(timeout: TimeAmount) {
-        self.timeout = timeout
+    public init(requestTimeout: TimeAmount, idleTimeout: TimeAmount) {
+        self.requestTimeout = requestTimeout
+        self.idleTimeout = idleTimeout
+    }
+
+    public convenience init(_ limits: HTTPConnectionLimits) {
+        self.init(requestTimeout: limits.requestTimeout, idleTimeout: limits.idleTimeout)
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { startWaiting(context) }
+        if context.channel.isActive { startWaiting(context, for: requestTimeout) }
     }
 
     public func channelActive(context: ChannelHandlerContext) {
-        startWaiting(context)
+        startWaiting(context, for: requestTimeout)
         context.fireChannelActive()
     }
 
@@ -81,7 +97,7 @@ public final class HTTPRequestTimeoutHandler: ChannelDuplexHandler, RemovableCha
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { startWaiting(context) }
+        if case .end = unwrapOutboundIn(data) { startWaiting(context, for: idleTimeout) }
         context.write(data, promise: promise)
     }
 
@@ -90,7 +106,7 @@ public final class HTTPRequestTimeoutHandler: ChannelDuplexHandler, RemovableCha
         deadline = nil
     }
 
-    private func startWaiting(_ context: ChannelHandlerContext) {
+    private func startWaiting(_ context: ChannelHandlerContext, for timeout: TimeAmount) {
         deadline?.cancel()
         let channel = context.channel
         deadline = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
