@@ -30,19 +30,19 @@ public struct HTTPConnectionLimits: Sendable {
 
 /// The open connections of one listener, against `HTTPConnectionLimits.maximumConnections`.
 /// Touched at accept and close only.
-public final class HTTPConnectionBudget: Sendable {
+final class HTTPConnectionBudget: Sendable {
     private let open = NIOLockedValueBox(0)
-    public let limits: HTTPConnectionLimits
+    let limits: HTTPConnectionLimits
 
-    public init(_ limits: HTTPConnectionLimits) {
+    init(_ limits: HTTPConnectionLimits) {
         self.limits = limits
     }
 
-    public var openConnections: Int { open.withLockedValue { $0 } }
+    var openConnections: Int { open.withLockedValue { $0 } }
 
     /// Counts `channel` and releases it when it closes; false (and closes it) when the listener
     /// is full. ``HTTPServer`` calls it first for each accepted connection.
-    public func admit(_ channel: any Channel) -> Bool {
+    func admit(_ channel: any Channel) -> Bool {
         let admitted = open.withLockedValue { count in
             guard count < limits.maximumConnections else { return false }
             count += 1
@@ -59,35 +59,35 @@ public final class HTTPConnectionBudget: Sendable {
 
 /// Closes the connection when a request is not complete in time (see ``HTTPConnectionLimits``);
 /// sits after the HTTP server codec. Belongs to its channel's event loop.
-public final class HTTPRequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    public typealias InboundIn = HTTPServerRequestPart
-    public typealias InboundOut = HTTPServerRequestPart
-    public typealias OutboundIn = HTTPServerResponsePart
-    public typealias OutboundOut = HTTPServerResponsePart
+final class HTTPRequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private let requestTimeout: TimeAmount
     private let idleTimeout: TimeAmount
     private var deadline: Scheduled<Void>?
 
-    public init(requestTimeout: TimeAmount, idleTimeout: TimeAmount) {
+    init(requestTimeout: TimeAmount, idleTimeout: TimeAmount) {
         self.requestTimeout = requestTimeout
         self.idleTimeout = idleTimeout
     }
 
-    public convenience init(_ limits: HTTPConnectionLimits) {
+    convenience init(_ limits: HTTPConnectionLimits) {
         self.init(requestTimeout: limits.requestTimeout, idleTimeout: limits.idleTimeout)
     }
 
-    public func handlerAdded(context: ChannelHandlerContext) {
+    func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { startWaiting(context, for: requestTimeout) }
     }
 
-    public func channelActive(context: ChannelHandlerContext) {
+    func channelActive(context: ChannelHandlerContext) {
         startWaiting(context, for: requestTimeout)
         context.fireChannelActive()
     }
 
-    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .end = unwrapInboundIn(data) {
             // The whole request is here; the handler's time to answer is not the client's.
             deadline?.cancel()
@@ -96,12 +96,12 @@ public final class HTTPRequestTimeoutHandler: ChannelDuplexHandler, RemovableCha
         context.fireChannelRead(data)
     }
 
-    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) { startWaiting(context, for: idleTimeout) }
         context.write(data, promise: promise)
     }
 
-    public func handlerRemoved(context: ChannelHandlerContext) {
+    func handlerRemoved(context: ChannelHandlerContext) {
         deadline?.cancel()
         deadline = nil
     }
