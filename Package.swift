@@ -39,7 +39,9 @@ let coreTargets: [Target] = [
 ]
 
 // MARK: Test support shared by test targets (child processes, kcat).
-let testSupportTargets: [Target] = [.target(name: "TestSupport", dependencies: nio, path: "Sources/TestSupport")]
+let testSupportTargets: [Target] = [
+    .target(name: "TestSupport", dependencies: nio + ["ServiceRuntime"], path: "Sources/TestSupport"),
+]
 
 // MARK: Service runtime: configuration from the environment, logging, metrics, ops endpoint.
 let runtimeProducts: [Product] = [.library(name: "ServiceRuntime", targets: ["ServiceRuntime"])]
@@ -58,7 +60,7 @@ let runtimeTargets: [Target] = [
     .testTarget(
         name: "ServiceRuntimeTests",
         dependencies: nio + [
-            "ServiceRuntime", logging, metrics,
+            "ServiceRuntime", "TestSupport", logging, metrics,
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -132,7 +134,7 @@ let pkiTargets: [Target] = [
     .testTarget(name: "X509Tests", dependencies: ["X509"]),
     .testTarget(
         name: "HTTPClientTests",
-        dependencies: ["HTTPClient", "ServiceRuntime", "X509", nioSSL, logging, .product(name: "NIOHTTP1", package: "swift-nio")] + nio
+        dependencies: ["HTTPClient", "ServiceRuntime", "TestSupport", "X509", nioSSL, logging, .product(name: "NIOHTTP1", package: "swift-nio")] + nio
     ),
     .testTarget(
         name: "PKITests",

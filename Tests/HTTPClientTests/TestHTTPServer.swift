@@ -1,9 +1,10 @@
 import Logging
 import NIOHTTP1
 import ServiceRuntime
+import TestSupport
 
 /// Runs an `HTTPServer` on 127.0.0.1 port 0 answering every GET, POST and DELETE with `handler`,
-/// hands `body` its port, then stops it.
+/// while `body` gets its port.
 func withHTTPServer(
     prepareConnection: HTTPServer.PrepareConnection? = nil,
     handler: @escaping HTTPRoutes.Handler,
@@ -15,14 +16,5 @@ func withHTTPServer(
     }
     let server = HTTPServer(
         host: "127.0.0.1", port: 0, routes: routes, prepareConnection: prepareConnection, logger: Logger(label: "http-client-test"))
-    try await server.bind()
-    let running = Task { try await server.run() }
-    do {
-        try await body(try await server.localPort())
-    } catch {
-        await server.stop()
-        throw error
-    }
-    await server.stop()
-    try await running.value
+    try await server.serving(body)
 }

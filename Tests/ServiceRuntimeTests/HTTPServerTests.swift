@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import TestSupport
 import Testing
 
 @testable import ServiceRuntime
@@ -21,19 +22,8 @@ import Testing
         return routes
     }
 
-    /// Binds on 127.0.0.1 port 0, runs the server while `body` gets the port, then stops it.
     private func withServer(limits: HTTPConnectionLimits, _ body: (Int) async throws -> Void) async throws {
-        let server = HTTPServer(host: "127.0.0.1", port: 0, routes: healthRoutes, limits: limits, logger: quietLogger)
-        try await server.bind()
-        let running = Task { try await server.run() }
-        do {
-            try await body(try await server.localPort())
-        } catch {
-            await server.stop()
-            throw error
-        }
-        await server.stop()
-        try await running.value
+        try await HTTPServer(host: "127.0.0.1", port: 0, routes: healthRoutes, limits: limits, logger: quietLogger).serving(body)
     }
 
     /// The attack that exhausted the broker's descriptors: many half-sent requests held open, in

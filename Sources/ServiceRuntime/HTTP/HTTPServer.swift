@@ -64,16 +64,8 @@ public actor HTTPServer: Service {
     /// address (again, when already bound).
     @discardableResult
     public func bind() async throws -> SocketAddress {
-        switch state {
-        case .bound(_, let address), .running(_, let address):
-            return address
-        case .stopped:
-            throw HTTPServerError.notListening
-        case .unbound(_, binding: true):
-            return try await localAddress()
-        case .unbound(let waiters, binding: false):
-            state = .unbound(waiters: waiters, binding: true)
-        }
+        guard case .unbound(let waiters, binding: false) = state else { return try await localAddress() }
+        state = .unbound(waiters: waiters, binding: true)
         let listener: Listener
         let address: SocketAddress
         do {
