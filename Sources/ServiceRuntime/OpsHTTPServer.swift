@@ -16,8 +16,8 @@ public struct OpsHTTPServer: Service {
     ///   - port: the port; 0 picks a free one (see ``localAddress()``).
     ///   - readiness: the parts not ready yet; `/ready` answers 503 naming them until it is empty.
     ///   - metrics: the registry `/metrics` renders; by default the one swift-metrics reports to.
-    ///   - limits: open connections at most, and the time a request may take to arrive (also
-    ///     between keep-alive requests), so that idle or slow sockets cannot pile up.
+    ///   - limits: open connections at most, the time a request may take to arrive and a
+    ///     keep-alive connection may stay idle, so that idle or slow sockets cannot pile up.
     public init(
         host: String,
         port: Int,
