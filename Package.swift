@@ -39,7 +39,9 @@ let coreTargets: [Target] = [
 ]
 
 // MARK: Test support shared by test targets (child processes, kcat).
-let testSupportTargets: [Target] = [.target(name: "TestSupport", dependencies: nio, path: "Sources/TestSupport")]
+let testSupportTargets: [Target] = [
+    .target(name: "TestSupport", dependencies: nio + ["ServiceRuntime"], path: "Sources/TestSupport"),
+]
 
 // MARK: Service runtime: configuration from the environment, logging, metrics, ops endpoint.
 let runtimeProducts: [Product] = [.library(name: "ServiceRuntime", targets: ["ServiceRuntime"])]
@@ -58,7 +60,7 @@ let runtimeTargets: [Target] = [
     .testTarget(
         name: "ServiceRuntimeTests",
         dependencies: nio + [
-            "ServiceRuntime", logging, metrics,
+            "ServiceRuntime", "TestSupport", logging, metrics,
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -106,10 +108,15 @@ let pkiProducts: [Product] = [
 let pkiTargets: [Target] = [
     .target(name: "X509", dependencies: ["CLibCrypto"]),
     .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "NIOPosix", package: "swift-nio")]),
-    .target(name: "MiniHTTPServer", dependencies: nio + [.product(name: "NIOHTTP1", package: "swift-nio"), nioSSL, logging, "ServiceRuntime"]),
     .target(name: "PKIAPI"),
-    .target(name: "DevPKI", dependencies: ["X509", "PKIAPI", "MiniHTTPServer", "ServiceRuntime", "MQTTCore", logging, metrics]),
-    .executableTarget(name: "dev-pki", dependencies: ["DevPKI", "ServiceRuntime", pkiServiceLifecycle]),
+    .target(
+        name: "DevPKI",
+        dependencies: [
+            "X509", "PKIAPI", "ServiceRuntime", "MQTTCore", logging, metrics, pkiServiceLifecycle,
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]
+    ),
+    .executableTarget(name: "dev-pki", dependencies: ["DevPKI", "ServiceRuntime"]),
     .target(
         name: "PKISidecar",
         dependencies: [
@@ -125,7 +132,10 @@ let pkiTargets: [Target] = [
         ]
     ),
     .testTarget(name: "X509Tests", dependencies: ["X509"]),
-    .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "MiniHTTPServer", "ServiceRuntime", "X509", nioSSL, logging] + nio),
+    .testTarget(
+        name: "HTTPClientTests",
+        dependencies: ["HTTPClient", "ServiceRuntime", "TestSupport", "X509", nioSSL, logging, .product(name: "NIOHTTP1", package: "swift-nio")] + nio
+    ),
     .testTarget(
         name: "PKITests",
         dependencies: ["DevPKI", "PKISidecar", "PKIAPI", "HTTPClient", "X509", "ServiceRuntime", "Broker", "MQTTAuthorization", "MQTTCore", logging] + nio
@@ -214,7 +224,7 @@ let loadtestTargets: [Target] = [
     ),
     .testTarget(
         name: "LoadTestTests",
-        dependencies: ["LoadTest", "Broker", "MQTTCore", "MQTTAuthorization", "Kafka", "ServiceRuntime", "X509", "DevPKI", "PKISidecar", "MiniHTTPServer", "TestSupport", logging,
+        dependencies: ["LoadTest", "Broker", "MQTTCore", "MQTTAuthorization", "Kafka", "ServiceRuntime", "X509", "DevPKI", "PKISidecar", "TestSupport", logging,
                        .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
     ),
 ]

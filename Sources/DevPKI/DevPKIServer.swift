@@ -1,11 +1,14 @@
 import Foundation
 import Logging
-import MiniHTTPServer
+import ServiceLifecycle
+import ServiceRuntime
 
-/// dev-pki: the CA behind its HTTP API.
-public struct DevPKIServer: Sendable {
-    public let http: MiniHTTPServer
+/// dev-pki: the CA behind its HTTP API (and the ops routes), on ServiceRuntime's ``HTTPServer``.
+public struct DevPKIServer: Service {
+    public let http: HTTPServer
     public let authority: DevCertificateAuthority
+    /// The bound port (useful when binding port 0).
+    public let port: Int
 
     /// Loads or creates the CA and binds the listener (port 0 picks a free port).
     public static func start(configuration: DevPKIConfiguration, logger: Logger) async throws -> DevPKIServer {
@@ -17,17 +20,20 @@ public struct DevPKIServer: Sendable {
                           metadata: ["file": "\(configuration.dataDirectory)/\(AccessToken.fileName)"])
         }
         let router = DevPKIRouter(authority: authority, defaultTenant: configuration.defaultTenant, token: token, logger: logger)
-        let http = try await MiniHTTPServer.bind(host: configuration.bindAddress, port: configuration.port, logger: logger) {
-            await router.handle($0)
-        }
-        logger.notice("dev-pki listening", metadata: ["address": "\(configuration.bindAddress):\(http.port)"])
-        return DevPKIServer(http: http, authority: authority)
+        let http = HTTPServer(
+            name: "dev-pki", host: configuration.bindAddress, port: configuration.port, routes: router.routes(),
+            limits: HTTPConnectionLimits(maximumConnections: 256), logger: logger)
+        let address = try await http.bind()
+        return DevPKIServer(http: http, authority: authority, port: address.port ?? configuration.port)
     }
 
-    public var port: Int { http.port }
-
-    /// Serves until cancelled.
+    /// Serves until graceful shutdown, cancellation or ``stop()``.
     public func run() async throws {
         try await http.run()
+    }
+
+    /// Stops accepting and closes the open connections; `run()` then returns.
+    public func stop() async {
+        await http.stop()
     }
 }

@@ -1,48 +1,38 @@
 import NIOHTTP1
 import Prometheus
 
-/// What the ops endpoint answers, as a pure function of the request line: no I/O, no state.
-struct OpsRoutes: Sendable {
-    let readiness: ReadinessCheck
-    let metrics: PrometheusCollectorRegistry
-
-    struct Response {
-        var status: HTTPResponseStatus
-        var contentType: String
-        var body: [UInt8]
-        var allow: String? = nil
-    }
-
+/// The operations routes of every executable: `GET /health`, `GET /ready`, `GET /metrics`.
+public enum OpsRoutes {
     static let metricsContentType = "text/plain; version=0.0.4"
     static let jsonContentType = "application/json"
 
-    func response(method: HTTPMethod, uri: String) -> Response {
-        let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        guard ["/health", "/ready", "/metrics"].contains(path) else {
-            return Self.json(.notFound, [("status", .string("not found"))])
-        }
-        guard method == .GET else {
-            var response = Self.json(.methodNotAllowed, [("status", .string("method not allowed"))])
-            response.allow = "GET"
-            return response
-        }
-        switch path {
-        case "/health":
-            return Self.json(.ok, [("status", .string("ok"))])
-        case "/ready":
+    /// The ops routes alone, with their own 404 and 405 bodies.
+    public static func table(readiness: @escaping ReadinessCheck, metrics: PrometheusCollectorRegistry) -> HTTPRoutes {
+        var routes = HTTPRoutes(
+            notFound: { _ in json(.notFound, [("status", .string("not found"))]) },
+            methodNotAllowed: { _ in json(.methodNotAllowed, [("status", .string("method not allowed"))]) }
+        )
+        add(to: &routes, readiness: readiness, metrics: metrics)
+        return routes
+    }
+
+    /// Adds the ops routes to a service's own API (dev-pki's).
+    /// - Parameter readiness: the parts not ready yet; `/ready` answers 503 naming them until it is empty.
+    public static func add(to routes: inout HTTPRoutes, readiness: @escaping ReadinessCheck, metrics: PrometheusCollectorRegistry) {
+        routes.on(.GET, "/health") { _ in json(.ok, [("status", .string("ok"))]) }
+        routes.on(.GET, "/ready") { _ in
             let waiting = readiness()
             if waiting.isEmpty {
-                return Self.json(.ok, [("status", .string("ready"))])
+                return json(.ok, [("status", .string("ready"))])
             }
-            return Self.json(.serviceUnavailable, [("status", .string("not ready")), ("waiting", .strings(waiting))])
-        default:
-            return Response(status: .ok, contentType: Self.metricsContentType, body: metrics.emitToBuffer())
+            return json(.serviceUnavailable, [("status", .string("not ready")), ("waiting", .strings(waiting))])
+        }
+        routes.on(.GET, "/metrics") { _ in
+            HTTPServerResponse(status: .ok, headers: [("content-type", metricsContentType)], body: metrics.emitToBuffer())
         }
     }
 
-    private typealias Fields = [(String, JSONString.JSONFieldValue)]
-
-    private static func json(_ status: HTTPResponseStatus, _ fields: Fields) -> Response {
-        Response(status: status, contentType: jsonContentType, body: JSONString.object(fields))
+    private static func json(_ status: HTTPResponseStatus, _ fields: [(String, JSONString.JSONFieldValue)]) -> HTTPServerResponse {
+        HTTPServerResponse(status: status, headers: [("content-type", jsonContentType)], body: JSONString.object(fields))
     }
 }

@@ -1,18 +1,18 @@
 import Foundation
 import HTTPClient
 import Logging
-import MiniHTTPServer
+import ServiceRuntime
 import Testing
 
 /// A test server that echoes method, path, body and one header, and has a few special paths.
 private func withEchoServer(_ body: (String) async throws -> Void) async throws {
-    let server = try await MiniHTTPServer.bind(host: "127.0.0.1", port: 0, logger: Logger(label: "test")) { request in
+    try await withHTTPServer(handler: { request in
         switch request.path {
         case "/slow":
             try? await Task.sleep(for: .seconds(20))
-            return ServerResponse(status: .ok)
+            return HTTPServerResponse(status: .ok)
         case "/big":
-            return ServerResponse(status: .ok, body: [UInt8](repeating: 0x61, count: 64 * 1024))
+            return HTTPServerResponse(status: .ok, body: [UInt8](repeating: 0x61, count: 64 * 1024))
         case "/missing":
             return .error(.notFound, "no such thing")
         default:
@@ -23,11 +23,9 @@ private func withEchoServer(_ body: (String) async throws -> Void) async throws 
                     "x-test": request.headers.first(name: "X-Test") ?? "", "content-type": request.headers.first(name: "Content-Type") ?? "",
                 ])
         }
+    }) { port in
+        try await body("http://127.0.0.1:\(port)")
     }
-    let running = Task { try await server.run() }
-    defer { running.cancel() }
-    try await body("http://127.0.0.1:\(server.port)")
-    await server.close()
 }
 
 private func decode(_ response: HTTPResponse) throws -> [String: String] {

@@ -1,8 +1,8 @@
 import Foundation
 import HTTPClient
 import Logging
-import MiniHTTPServer
 import NIOSSL
+import ServiceRuntime
 import Testing
 import X509
 
@@ -42,13 +42,13 @@ private struct TLSFiles {
 }
 
 private func withHTTPSServer(_ files: TLSFiles, mutual: Bool = false, _ body: (String) async throws -> Void) async throws {
-    let server = try await MiniHTTPServer.bind(
-        host: "127.0.0.1", port: 0, logger: Logger(label: "https-test"), tls: files.serverContext(requireClientCertificate: mutual)
-    ) { _ in .json(.ok, ["secure": "yes"]) }
-    let running = Task { try await server.run() }
-    defer { running.cancel() }
-    try await body("https://127.0.0.1:\(server.port)/")
-    await server.close()
+    let context = try files.serverContext(requireClientCertificate: mutual)
+    try await withHTTPServer(
+        prepareConnection: { try $0.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) },
+        handler: { _ in .json(.ok, ["secure": "yes"]) }
+    ) { port in
+        try await body("https://127.0.0.1:\(port)/")
+    }
 }
 
 private func client(_ tls: TLSOptions) -> HTTPClient {

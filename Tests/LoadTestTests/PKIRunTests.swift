@@ -4,7 +4,6 @@ import DevPKI
 import Foundation
 import LoadTest
 import MQTTAuthorization
-import MiniHTTPServer
 import PKISidecar
 import Testing
 
@@ -40,7 +39,7 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: "\(cache)/cert_lt3/private.key"))
 
             // The PKI is gone: the cached certificates are enough.
-            await pki.http.close()
+            await pki.stop()
             pkiTask.cancel()
             _ = await pkiTask.result
             let second = try await DeviceRun(configuration: shortRun(

@@ -129,4 +129,22 @@ import X509
         #expect(try await http.post(pki.url + "/ready", json: []).status == 405)
         await pki.stop()
     }
+
+    /// The ops routes are the very ones of the other services, beside the API on the same port.
+    @Test func opsRoutesAnswerAsOnEveryOtherService() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let pki = try await RunningDevPKI.start(directory: directory)
+        let health = try await http.get(pki.url + "/health")
+        #expect(health.status == 200 && health.bodyText == #"{"status":"ok"}"#)
+        let ready = try await http.get(pki.url + "/ready?probe=1")
+        #expect(ready.bodyText == #"{"status":"ready"}"#)
+        #expect(ready.header("content-type") == "application/json")
+        let metrics = try await http.get(pki.url + "/metrics")
+        #expect(metrics.header("content-type") == "text/plain; version=0.0.4")
+        let refused = try await http.delete(pki.url + "/metrics")
+        #expect(refused.status == 405 && refused.header("allow") == "GET")
+        #expect(try await http.get(pki.url + PKIPaths.ca).status == 200)
+        await pki.stop()
+    }
 }

@@ -25,7 +25,7 @@ struct RunningDevPKI {
     }
 
     func stop() async {
-        await server.http.close()
+        await server.stop()
         task.cancel()
         _ = await task.result
     }

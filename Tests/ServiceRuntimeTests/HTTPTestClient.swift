@@ -10,10 +10,10 @@ enum HTTPTestClient {
         var body: String
     }
 
-    static func request(_ path: String, method: HTTPMethod = .GET, port: Int) async throws -> Response {
+    static func request(_ path: String, method: HTTPMethod = .GET, body: String? = nil, port: Int) async throws -> Response {
         let channel = try await connect(port: port)
         return try await channel.executeThenClose { inbound, outbound in
-            try await send(method, path, on: outbound)
+            try await send(method, path, body: body, on: outbound)
             return try await receive(from: inbound)
         }
     }
@@ -33,10 +33,17 @@ enum HTTPTestClient {
     static func send(
         _ method: HTTPMethod,
         _ path: String,
+        body: String? = nil,
         on outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>
     ) async throws {
-        let head = HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: ["host": "127.0.0.1"])
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: ["host": "127.0.0.1"])
+        if let body {
+            head.headers.add(name: "content-length", value: String(body.utf8.count))
+        }
         try await outbound.write(.head(head))
+        if let body {
+            try await outbound.write(.body(.byteBuffer(ByteBuffer(string: body))))
+        }
         try await outbound.write(.end(nil))
     }
 
