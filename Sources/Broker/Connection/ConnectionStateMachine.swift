@@ -10,6 +10,11 @@ import MQTTCore
 ///
 /// Generic over the session and shared-group handles so that tests drive it without a broker.
 struct ConnectionStateMachine<SessionHandle: AnyObject, GroupHandle: AnyObject> {
+    final class WillBox {
+        let will: ConnectPacket.Will
+        init(_ will: ConnectPacket.Will) { self.will = will }
+    }
+
     enum Phase {
         case awaitingConnect
         /// CONNECT accepted: the session is being claimed or is on its way from another loop;
@@ -48,7 +53,8 @@ struct ConnectionStateMachine<SessionHandle: AnyObject, GroupHandle: AnyObject> 
     private var policy: (any ConnectionPolicy)?
     private var cleanSession = true
     private var protocolVersion = ProtocolVersion.v3_1_1
-    private var will: ConnectPacket.Will?
+    /// Boxed: most devices send no will, and inline it would cost every connection 48 bytes.
+    private var will: WillBox?
     /// False after DISCONNECT or a takeover: the will is not published then [MQTT-3.1.2-10].
     private var willArmed = true
     private var backlog: [MQTTPacket] = []
@@ -56,18 +62,22 @@ struct ConnectionStateMachine<SessionHandle: AnyObject, GroupHandle: AnyObject> 
     private var acknowledgements = PublisherAckQueue()
 
     // Timers: all deadlines are served by one timer at `nextDeadline`.
-    private var connectDeadline: Int64?
+    private var connectDeadline = Self.never
     /// 1.5 times the client's keep alive [MQTT-3.1.2-24]; nil when keep alive is 0.
-    private var keepaliveTimeout: Int64?
+    private var keepaliveTimeout = Self.never
     private var lastReadAt: Int64 = 0
-    private var lifetimeDeadline: Int64?
+    private var lifetimeDeadline = Self.never
     private var lifetime: Int64 = 0
 
     // Backpressure: reading stops while a group is full or too many acknowledgements wait.
     private var pausedOn: GroupHandle?
-    private var groupCheckAt: Int64?
+    private var groupCheckAt = Self.never
     private var pausedForAcknowledgements = false
     private(set) var isReading = true
+
+    /// No deadline (plain `Int64`s with this value rather than optionals: 8 bytes less each on
+    /// every connection).
+    private static var never: Int64 { .max }
 
     init(settings: ConnectionSettings) {
         self.settings = settings
@@ -121,9 +131,12 @@ extension ConnectionStateMachine {
     /// When the timer must fire next; nil when nothing waits for time.
     var nextDeadline: Int64? {
         guard self.isOpen else { return nil }
-        let keepalive = self.keepaliveTimeout.map { self.lastReadAt + $0 }
-        let next = min(self.connectDeadline ?? .max, keepalive ?? .max, self.lifetimeDeadline ?? .max, self.groupCheckAt ?? .max)
-        return next == .max ? nil : next
+        let next = min(self.connectDeadline, self.keepaliveDeadline, self.lifetimeDeadline, self.groupCheckAt)
+        return next == Self.never ? nil : next
+    }
+
+    private var keepaliveDeadline: Int64 {
+        self.keepaliveTimeout == Self.never ? Self.never : self.lastReadAt + self.keepaliveTimeout
     }
 
     mutating func channelActive(now: Int64) {
@@ -138,17 +151,17 @@ extension ConnectionStateMachine {
 
     mutating func timerFired(now: Int64) -> TimerAction {
         guard self.isOpen else { return .none }
-        if let deadline = self.connectDeadline, now >= deadline, self.isAwaitingConnect {
+        if now >= self.connectDeadline, self.isAwaitingConnect {
             return .close(self.closing(.connectTimeout))
         }
-        if let timeout = self.keepaliveTimeout, now >= self.lastReadAt + timeout {
+        if now >= self.keepaliveDeadline {
             return .close(self.closing(.keepaliveExpired))
         }
-        if let deadline = self.lifetimeDeadline, now >= deadline, self.session != nil {
+        if now >= self.lifetimeDeadline, self.session != nil {
             return .close(self.closing(.lifetimeOver(milliseconds: self.lifetime)))
         }
-        if let check = self.groupCheckAt, now >= check, let group = self.pausedOn {
-            self.groupCheckAt = nil
+        if now >= self.groupCheckAt, let group = self.pausedOn {
+            self.groupCheckAt = Self.never
             return .checkGroupRoom(group)
         }
         return .none
@@ -195,7 +208,7 @@ extension ConnectionStateMachine {
     }
 
     mutating func connectReceived(_ connect: ConnectPacket, generatedClientID: () -> String) -> ConnectAction {
-        self.connectDeadline = nil
+        self.connectDeadline = Self.never
         var clientID = connect.clientID
         self.protocolVersion = connect.protocolVersion
         // MQTT 3.1: the client id is 1 to 23 bytes, no exceptions.
@@ -214,7 +227,7 @@ extension ConnectionStateMachine {
         let client = ClientIdentity(identity: identity, clientID: clientID, viaVerifiedCertificate: !self.settings.identityFromUsername)
         self.client = client
         self.cleanSession = connect.cleanSession
-        self.will = connect.will
+        self.will = connect.will.map(WillBox.init)
         if connect.keepAlive > 0 { self.keepaliveTimeout = Int64(connect.keepAlive) * 1500 }
         return .authorize(client)
     }
@@ -284,7 +297,7 @@ extension ConnectionStateMachine {
         case .connected(let held), .closing(.some(let held)): session = held
         case .awaitingConnect, .adopting, .closing(.none), .closed: return .none
         }
-        let will = self.willArmed && !draining ? self.will : nil
+        let will = self.willArmed && !draining ? self.will?.will : nil
         return .end(session, will: will, cleanSession: self.cleanSession)
     }
 
@@ -468,12 +481,12 @@ extension ConnectionStateMachine {
             let filter = subscription.filter
             let shared: SharedFilter?
             do { shared = try SharedFilter.parse(filter) } catch {
-                decision.returnCodes.append(.failure)
+                decision.returnCodes.append(self.refusedCode(for: subscription))
                 continue
             }
             guard self.policy?.canSubscribe(filter: filter) ?? false else {
                 decision.denied.append(filter)
-                decision.returnCodes.append(.failure)
+                decision.returnCodes.append(self.refusedCode(for: subscription))
                 continue
             }
             let readFilter = self.policy?.readFilter(forSubscription: filter)
@@ -481,6 +494,12 @@ extension ConnectionStateMachine {
             decision.returnCodes.append(.granted(subscription.qos))
         }
         return decision
+    }
+
+    /// 0x80 came with MQTT 3.1.1; a 3.1 client is answered with the QoS it asked for, and the
+    /// filter is not subscribed (as mosquitto does), so it receives nothing on it.
+    private func refusedCode(for subscription: SubscribePacket.Subscription) -> SubAckReturnCode {
+        self.protocolVersion == .v3_1 ? .granted(subscription.qos) : .failure
     }
 
     /// Subscriptions a session brought along (resumed, or kept across a rule change), judged by

@@ -16,7 +16,7 @@ struct InflightWindow {
     }
 
     /// In send order; nil where an entry was acknowledged.
-    private var slots = LazyCircularBuffer<Entry?>(initialCapacity: 16)
+    private var slots = LazyCircularBuffer<Entry?>()
     /// Sequence number of `slots.first`.
     private var frontSequence = 0
     /// Packet id -> sequence number of its entry.

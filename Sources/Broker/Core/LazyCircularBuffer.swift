@@ -5,18 +5,15 @@ import NIOCore
 /// of them (idle devices) never use, and an empty `CircularBuffer` already holds an allocation.
 struct LazyCircularBuffer<Element>: Sequence {
     private var storage: CircularBuffer<Element>?
-    private let initialCapacity: Int
 
-    init(initialCapacity: Int) {
-        self.initialCapacity = initialCapacity
-    }
+    init() {}
 
     var count: Int { self.storage?.count ?? 0 }
     var isEmpty: Bool { self.count == 0 }
     var first: Element? { self.storage?.first }
 
     mutating func append(_ element: Element) {
-        if self.storage == nil { self.storage = CircularBuffer(initialCapacity: self.initialCapacity) }
+        if self.storage == nil { self.storage = CircularBuffer(initialCapacity: 4) }
         self.storage!.append(element)
     }
 

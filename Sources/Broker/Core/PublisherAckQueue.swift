@@ -11,7 +11,7 @@ struct PublisherAckQueue {
         var ready: Bool
     }
 
-    private var entries = LazyCircularBuffer<Entry>(initialCapacity: 4)
+    private var entries = LazyCircularBuffer<Entry>()
     /// The sequence number of the first entry.
     private var headSequence: UInt64 = 0
 

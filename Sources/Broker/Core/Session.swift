@@ -27,7 +27,7 @@ final class Session: @unchecked Sendable {
     private(set) var subscriptions: [String: QoS] = [:]
     /// Starts tiny: most sessions (idle devices) never queue anything, and 16 empty slots of
     /// `OutboundMessage` would cost about 1.6 KB per connection.
-    private var pending = LazyCircularBuffer<OutboundMessage>(initialCapacity: 4)
+    private var pending = LazyCircularBuffer<OutboundMessage>()
     private var inflight = InflightWindow()
     /// Inbound QoS 2 packet ids routed but not yet released (duplicates are not routed again).
     private(set) var awaitingPubRel: Set<UInt16> = []
@@ -264,7 +264,7 @@ final class Session: @unchecked Sendable {
         self.connection = nil
         self.online.store(false, ordering: .releasing)
         var handedOver = self.inflight.removeShared()
-        var kept = LazyCircularBuffer<OutboundMessage>(initialCapacity: 4)
+        var kept = LazyCircularBuffer<OutboundMessage>()
         while let message = self.pending.popFirst() {
             if message.sharedGroup != nil {
                 handedOver.append(message)
@@ -310,7 +310,7 @@ final class Session: @unchecked Sendable {
     func suspend() {
         self.connection = nil
         self.online.store(false, ordering: .releasing)
-        var kept = LazyCircularBuffer<OutboundMessage>(initialCapacity: 4)
+        var kept = LazyCircularBuffer<OutboundMessage>()
         while let message = self.pending.popFirst() {
             if message.qos != .atMostOnce { kept.append(message) }
         }
