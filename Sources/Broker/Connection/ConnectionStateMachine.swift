@@ -234,12 +234,14 @@ extension ConnectionStateMachine {
 
     /// The client may connect: `policy` holds its rights from now on. `jitter` in 0...1 spreads
     /// the devices' lifetime ends (the caller draws it, so tests can fix it).
-    mutating func connectAuthorized(policy: any ConnectionPolicy, now: Int64, jitter: Double) -> SessionKey {
+    /// `jitter` is drawn only when a jittered lifetime applies: a random draw is a system call.
+    mutating func connectAuthorized(policy: any ConnectionPolicy, now: Int64, jitter: @autoclosure () -> Double) -> SessionKey {
         self.policy = policy
         self.phase = .adopting
         self.lastReadAt = now
         if self.client?.isDeviceIdentity == true, let lifetime = self.settings.deviceLifetimeMilliseconds {
-            let spread = Double(self.settings.lifetimeJitterPercent) / 100 * min(max(jitter, 0), 1)
+            let percent = self.settings.lifetimeJitterPercent
+            let spread = percent == 0 ? 0 : Double(percent) / 100 * min(max(jitter(), 0), 1)
             self.lifetime = Int64(Double(lifetime) * (1 - spread))
             self.lifetimeDeadline = now + self.lifetime
         }
