@@ -336,7 +336,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         case .route(let acknowledgementSequence): sequence = acknowledgementSequence
         }
         // The acknowledgement waits for shared-group members (end to end) and for store writes.
-        var slot = sequence.map { AcknowledgementSlot(sequence: $0, publisher: self, loop: self.router.eventLoop) }
+        var slot = sequence.map { AcknowledgementSlot(sequence: $0, publisher: self, inbox: self.core.acknowledgementInboxes[self.router.index]) }
         if publish.qos == .exactlyOnce, !session.receivedQoS2(publish.packetID!, acknowledgement: { slot?.hold() }) {
             if let pubrec = self.machine.duplicateExactlyOnce(publish.packetID!) { self.writePacket(pubrec) }
             return
@@ -377,14 +377,14 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         guard self.machine.deliveryAcknowledged(sequence) else { return }
         self.writeReadyAcknowledgements()
         self.apply(self.machine.readingChange())
-        self.router.flush()
     }
 
     /// Reads while nothing holds the publisher back.
     private func apply(_ change: Machine.ReadingChange?) {
         guard let change else { return }
         if change == .pause { self.core.metrics.publisherPauses.increment() }
-        self.context?.channel.setOption(ChannelOptions.autoRead, value: change == .resume).whenComplete { _ in }
+        // Synchronously, on the channel's loop: no future per pause or resume.
+        try? self.context?.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: change == .resume)
     }
 
     // MARK: SUBSCRIBE, UNSUBSCRIBE

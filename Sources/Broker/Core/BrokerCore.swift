@@ -21,6 +21,8 @@ final class BrokerCore: Sendable {
     let durable: DurableStore?
     /// Written once by `start`, before any connection is accepted; read-only afterwards.
     nonisolated(unsafe) private(set) var routers: [NIOLoopBound<LoopRouter>] = []
+    /// Per loop, the delivery acknowledgements for its publishers; written once, like `routers`.
+    nonisolated(unsafe) private(set) var acknowledgementInboxes: [AcknowledgementInbox] = []
     private let loopIndexes: [ObjectIdentifier: Int]
     /// Set on shutdown: PUBLISHes are no longer taken, wills no longer sent.
     let draining = Atomic<Bool>(false)
@@ -48,6 +50,7 @@ final class BrokerCore: Sendable {
         self.plainConnectionSettings = Self.connectionSettings(configuration, store: store, identityFromUsername: true)
         self.tlsConnectionSettings = Self.connectionSettings(configuration, store: store, identityFromUsername: false)
         self.loopIndexes = Dictionary(uniqueKeysWithValues: self.loops.enumerated().map { (ObjectIdentifier($1), $0) })
+        self.acknowledgementInboxes = self.loops.enumerated().map { AcknowledgementInbox(loop: $1, routerIndex: $0, core: self) }
         self.routers = try self.loops.enumerated().map { index, loop in
             try loop.submit { NIOLoopBound(LoopRouter(index: index, eventLoop: loop, core: self), eventLoop: loop) }.wait()
         }

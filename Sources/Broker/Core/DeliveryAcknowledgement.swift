@@ -9,20 +9,21 @@ import Synchronization
 /// A count of holds: one while routing is in progress, one per group copy. The copies travel with
 /// the message (through hand-overs to other members) and release their hold exactly once, when
 /// the member acknowledges (or is sent the copy at QoS 0). The last release tells the publisher's
-/// connection, on its own loop; a publisher gone meanwhile is simply not told.
+/// connection, on its own loop (through that loop's inbox, batched); a publisher gone meanwhile is
+/// simply not told.
 final class DeliveryAcknowledgement: @unchecked Sendable {
     /// Position in the publisher's acknowledgement queue.
     let sequence: UInt64
     private let holds = Atomic<Int>(1)
-    private let loop: any EventLoop
+    private let inbox: AcknowledgementInbox
     /// Read and written on `loop` only; weak, so that a message waiting for an offline member
     /// does not keep a closed connection in memory.
     private weak var publisher: (any AcknowledgingPublisher)?
 
-    init(sequence: UInt64, publisher: any AcknowledgingPublisher, loop: any EventLoop) {
+    init(sequence: UInt64, publisher: any AcknowledgingPublisher, inbox: AcknowledgementInbox) {
         self.sequence = sequence
         self.publisher = publisher
-        self.loop = loop
+        self.inbox = inbox
     }
 
     /// One more copy must be acknowledged (called while routing, before `routed`).
@@ -36,15 +37,19 @@ final class DeliveryAcknowledgement: @unchecked Sendable {
     /// A member acknowledged its copy.
     func release() {
         guard self.holds.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 else { return }
-        self.loop.execute {
-            self.publisher?.deliveryAcknowledged(self.sequence)
-        }
+        self.inbox.post(self)
+    }
+
+    /// On the publisher's loop, from its inbox.
+    func tellPublisher() {
+        self.publisher?.deliveryAcknowledged(self.sequence)
     }
 }
 
 /// A connection whose PUBLISHes may be acknowledged later than they arrive.
 protocol AcknowledgingPublisher: AnyObject {
-    /// On the connection's loop: every copy of the message at `sequence` was acknowledged.
+    /// On the connection's loop: every copy of the message at `sequence` was acknowledged. The
+    /// caller flushes the loop's connections after a batch of these.
     func deliveryAcknowledged(_ sequence: UInt64)
 }
 
@@ -53,18 +58,18 @@ protocol AcknowledgingPublisher: AnyObject {
 struct AcknowledgementSlot {
     let sequence: UInt64
     let publisher: any AcknowledgingPublisher
-    let loop: any EventLoop
+    let inbox: AcknowledgementInbox
     private(set) var acknowledgement: DeliveryAcknowledgement?
 
-    init(sequence: UInt64, publisher: any AcknowledgingPublisher, loop: any EventLoop) {
+    init(sequence: UInt64, publisher: any AcknowledgingPublisher, inbox: AcknowledgementInbox) {
         self.sequence = sequence
         self.publisher = publisher
-        self.loop = loop
+        self.inbox = inbox
     }
 
     /// One more thing (a member's acknowledgement, a store commit) the publisher waits for.
     mutating func hold() -> DeliveryAcknowledgement {
-        let acknowledgement = self.acknowledgement ?? DeliveryAcknowledgement(sequence: self.sequence, publisher: self.publisher, loop: self.loop)
+        let acknowledgement = self.acknowledgement ?? DeliveryAcknowledgement(sequence: self.sequence, publisher: self.publisher, inbox: self.inbox)
         acknowledgement.hold()
         self.acknowledgement = acknowledgement
         return acknowledgement

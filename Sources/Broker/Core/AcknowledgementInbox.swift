@@ -1,0 +1,38 @@
+import NIOCore
+import Synchronization
+
+/// Delivery acknowledgements released for the publishers of one loop, from any thread (a member's
+/// loop, the store's commit thread). Posting is a short lock and an append; the loop is woken with
+/// one `execute` only when the inbox was empty, so a burst of acknowledgements costs one hop and
+/// one flush, not a closure, a task and maybe a wake-up per message.
+final class AcknowledgementInbox: Sendable {
+    private let waiting = Mutex<[DeliveryAcknowledgement]>([])
+    /// Touched on `loop` only: the batch being told, swapped with `waiting` so that neither
+    /// array is reallocated in steady state.
+    nonisolated(unsafe) private var draining: [DeliveryAcknowledgement] = []
+    private let loop: any EventLoop
+    private let routerIndex: Int
+    /// The core owns its inboxes.
+    private unowned let core: BrokerCore
+
+    init(loop: any EventLoop, routerIndex: Int, core: BrokerCore) {
+        self.loop = loop
+        self.routerIndex = routerIndex
+        self.core = core
+    }
+
+    func post(_ acknowledgement: DeliveryAcknowledgement) {
+        let first = self.waiting.withLock { waiting in
+            waiting.append(acknowledgement)
+            return waiting.count == 1
+        }
+        if first { self.loop.execute { self.drain() } }
+    }
+
+    private func drain() {
+        self.waiting.withLock { swap(&$0, &self.draining) }
+        for acknowledgement in self.draining { acknowledgement.tellPublisher() }
+        self.draining.removeAll(keepingCapacity: true)
+        self.core.routers[self.routerIndex].value.flush()
+    }
+}
