@@ -24,6 +24,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     /// Nil once the handler is removed: holding it longer would keep the whole pipeline alive.
     private var context: ChannelHandlerContext?
     private var needsFlush = false
+    /// Packets written since the last flush, in one buffer (nil when there are none): one
+    /// allocation and one channel write per batch rather than per packet.
+    private var outbound: ByteBuffer?
+    private static let outboundBatchBytes = 16_384
     /// The one timer (connect timeout, keep alive, lifetime, group room) and when it fires. A
     /// scheduled callback to this handler: no closure or promise is allocated per arming.
     private var timer: NIOScheduledCallback?
@@ -53,6 +57,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        self.outbound = nil
         self.cancelTimer()
     }
 
@@ -154,7 +159,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             self.core.metrics.protocolErrors.increment()
             self.log(.debug, "closing on error: \(error)")
         }
-        context.close(promise: nil)
+        self.closeChannel()
     }
 
     // MARK: Carrying out the machine's decisions
@@ -199,7 +204,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         case .draining, .clientDisconnected, .refused, .handshakeRefused, .decodingFailed:
             break
         }
-        self.context?.close(promise: nil)
+        self.closeChannel()
     }
 
     // MARK: CONNECT
@@ -281,7 +286,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         self.core.metrics.connectionsRefused("\(code)").increment()
         self.writePacket(.connack(ConnAckPacket(returnCode: code)))
         self.flushIfNeeded()
-        self.context?.close(promise: nil)
+        self.closeChannel()
     }
 
     private func refuse(_ action: Machine.ConnectAction) {
@@ -472,43 +477,68 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     var isWritable: Bool { self.context?.channel.isWritable ?? false }
 
     func write(publish: PublishPacket) {
-        guard let context = self.context else { return }
-        var buffer = context.channel.allocator.buffer(capacity: 16 + publish.topic.utf8.count + min(publish.payload.readableBytes, 1024))
-        do { try publish.writeHeader(to: &buffer) } catch {
+        guard self.context != nil else { return }
+        let start = self.outboundStart()
+        do { try publish.writeHeader(to: &self.outbound!) } catch {
+            self.outbound!.moveWriterIndex(to: start)
             self.log(.error, "cannot encode PUBLISH: \(error)")
             return
         }
-        self.core.metrics.bytesOut.increment(by: buffer.readableBytes + publish.payload.readableBytes)
-        // Small payloads are copied into one buffer; large ones go out as a second, shared buffer.
+        // Small payloads are copied into the batch; large ones go out as a second, shared buffer.
         if publish.payload.readableBytes <= 1024 {
-            buffer.writeImmutableBuffer(publish.payload)
-            self.context?.write(Self.wrapOutboundOut(buffer), promise: nil)
+            self.outbound!.writeImmutableBuffer(publish.payload)
         } else {
-            self.context?.write(Self.wrapOutboundOut(buffer), promise: nil)
+            self.writeOutbound()
+            self.core.metrics.bytesOut.increment(by: publish.payload.readableBytes)
             self.context?.write(Self.wrapOutboundOut(publish.payload), promise: nil)
         }
         self.core.metrics.packetOut(.publish)
-        self.markDirty()
+        self.wrote()
     }
 
     func write(packet: MQTTPacket) { self.writePacket(packet) }
 
     private func writePacket(_ packet: MQTTPacket) {
-        guard let context = self.context else { return }
-        var buffer = context.channel.allocator.buffer(capacity: 8)
-        do { try packet.write(to: &buffer) } catch {
+        guard self.context != nil else { return }
+        let start = self.outboundStart()
+        do { try packet.write(to: &self.outbound!) } catch {
+            self.outbound!.moveWriterIndex(to: start)
             self.log(.error, "cannot encode \(packet.type.name): \(error)")
             return
         }
-        self.core.metrics.bytesOut.increment(by: buffer.readableBytes)
         self.core.metrics.packetOut(packet.type)
-        self.context?.write(Self.wrapOutboundOut(buffer), promise: nil)
+        self.wrote()
+    }
+
+    /// Makes the batch buffer on first need; returns where the next packet starts in it.
+    private func outboundStart() -> Int {
+        if self.outbound == nil { self.outbound = self.context!.channel.allocator.buffer(capacity: 256) }
+        return self.outbound!.writerIndex
+    }
+
+    private func wrote() {
+        // A large batch goes to the channel at once, so that its writability (which sessions
+        // check before sending more) counts it.
+        if let size = self.outbound?.readableBytes, size >= Self.outboundBatchBytes { self.writeOutbound() }
         self.markDirty()
+    }
+
+    /// Hands the batch to the channel (flushed by `flushIfNeeded`, or with the close).
+    private func writeOutbound() {
+        guard let batch = self.outbound else { return }
+        self.outbound = nil
+        self.core.metrics.bytesOut.increment(by: batch.readableBytes)
+        self.context?.write(Self.wrapOutboundOut(batch), promise: nil)
+    }
+
+    private func closeChannel() {
+        self.writeOutbound()
+        self.context?.close(promise: nil)
     }
 
     func closeForTakeover() {
         self.machine.takenOver()
-        self.context?.close(promise: nil)
+        self.closeChannel()
     }
 
     private func markDirty() {
@@ -520,6 +550,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     func flushIfNeeded() {
         guard self.needsFlush else { return }
         self.needsFlush = false
+        self.writeOutbound()
         self.context?.flush()
     }
 }
