@@ -1,8 +1,7 @@
 import MQTTCore
 import NIOCore
 
-/// MQTTCore's parser over the bytes one connection receives, counting the bytes of each packet as
-/// it is taken. It lives inside the connection handler rather than in a `ByteToMessageHandler` of
+/// MQTTCore's parser over the bytes one connection receives. It lives inside the connection handler rather than in a `ByteToMessageHandler` of
 /// its own: that handler, its context and its two ring buffers cost every connection about 600
 /// bytes, and every packet a pipeline hop. Bytes are held only while a packet is incomplete, so an
 /// idle connection holds no buffer (and the channel's pooled receive buffer stays reusable).
@@ -11,16 +10,14 @@ import NIOCore
 /// connection must not hold much memory for a stranger.
 struct BrokerPacketDecoder {
     private var parser: MQTTPacketParser
-    private let metrics: BrokerMetrics
     private let packetLimit: Int
     private var awaitingFirstPacket = true
     /// Received bytes not yet taken as packets; nil when there are none.
     private var received: ByteBuffer?
 
-    init(connectLimit: Int, packetLimit: Int, metrics: BrokerMetrics) {
+    init(connectLimit: Int, packetLimit: Int) {
         self.parser = MQTTPacketParser(limits: .init(maxPacketSize: min(connectLimit, packetLimit)))
         self.packetLimit = packetLimit
-        self.metrics = metrics
     }
 
     /// Adds bytes behind those of an incomplete packet. A packet's size is checked against the limit
@@ -42,9 +39,7 @@ struct BrokerPacketDecoder {
         guard var buffer = self.received else { return nil }
         self.received = nil
         defer { self.received = buffer.readableBytes > 0 ? buffer : nil }
-        let start = buffer.readerIndex
         guard let packet = try self.parser.parse(&buffer) else { return nil }
-        self.metrics.bytesIn.increment(by: buffer.readerIndex - start)
         if self.awaitingFirstPacket {
             self.awaitingFirstPacket = false
             self.parser.limits.maxPacketSize = self.packetLimit

@@ -37,7 +37,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     init(core: BrokerCore, router: LoopRouter, listener: Listener, connections: ConnectionTracker) {
         self.core = core
         self.decoder = BrokerPacketDecoder(
-            connectLimit: core.limits.maxConnectPacketBytes, packetLimit: core.limits.maxPacketBytes, metrics: core.metrics
+            connectLimit: core.limits.maxConnectPacketBytes, packetLimit: core.limits.maxPacketBytes
         )
         self.connections = connections
         self.router = router
@@ -83,6 +83,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !self.decodingFailed else { return }
         var bytes = Self.unwrapInboundIn(data)
+        // Counted per read, not per packet: one atomic add for a whole batch of small packets.
+        self.core.metrics.bytesIn.increment(by: bytes.readableBytes)
         self.decoder.receive(&bytes)
         // Packets after a close request are not read (a batch may hold more than one).
         while self.machine.isOpen {
