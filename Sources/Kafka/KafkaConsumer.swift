@@ -73,9 +73,7 @@ public final class KafkaConsumer: Sendable {
     /// Asks the cluster for its metadata and waits at most `timeout`; throws when no broker
     /// answered. For readiness checks: it blocks a short-lived thread, not the caller.
     public func checkBrokers(timeout: Duration) async throws(KafkaError) {
-        let client = core.client
-        let error = await KafkaPollThread.runBlocking(name: "\(client.name) metadata") { client.requestMetadata(timeout: timeout) }
-        if let error { throw error }
+        try await core.client.checkBrokers(timeout: timeout)
     }
 
     /// Stops fetching from every assigned partition (and from partitions assigned later), until

@@ -77,9 +77,7 @@ public final class KafkaProducer: Sendable {
 
     /// Throws when no broker answers a metadata request within `timeout` (readiness).
     public func checkBrokers(timeout: Duration) async throws(KafkaError) {
-        let client = core.client
-        let error = await KafkaPollThread.runBlocking(name: "\(client.name) metadata") { client.requestMetadata(timeout: timeout) }
-        if let error { throw error }
+        try await core.client.checkBrokers(timeout: timeout)
     }
 
     /// Waits until every enqueued message has been delivered or has failed, and its report has

@@ -49,6 +49,13 @@ extension RDKafkaClient {
         return RDKafkaErrorCode.check(code)
     }
 
+    /// The readiness probe of producers and consumers alike: `requestMetadata` on a short-lived
+    /// thread, not the caller's; throws when no broker answered within `timeout`.
+    func checkBrokers(timeout: Duration) async throws(KafkaError) {
+        let error = await KafkaPollThread.runBlocking(name: "\(name) metadata") { self.requestMetadata(timeout: timeout) }
+        if let error { throw error }
+    }
+
     var isConsumerClosed: Bool {
         rd_kafka_consumer_closed(handle) != 0
     }

@@ -1,18 +1,16 @@
 import NIOConcurrencyHelpers
+import ServiceRuntime
 
-/// The bridge's in-flight window: every message handed to Kafka and not yet acknowledged, by
-/// delivery token.
+/// The bridge's in-flight messages: every message handed to Kafka and not yet acknowledged, by
+/// delivery token, counted in an `InFlightWindow`.
 ///
 /// The consumer waits for room before it takes the next message (`waitForRoom`), so at most
 /// `capacity` messages are unacknowledged; the delivery handler removes entries from the Kafka
 /// poll thread. One lock, held only for a table step, never across I/O.
 final class DeliveryLedger: Sendable {
-    let capacity: Int
-
     private struct State {
         var pending: [UInt64: PendingDelivery] = [:]
         var nextToken: UInt64 = 0
-        var roomWaiter: CheckedContinuation<Void, Never>?
         /// After a fatal Kafka error nothing may be acknowledged any more.
         var halted = false
         /// Shutting down: failed deliveries are not retried.
@@ -20,43 +18,28 @@ final class DeliveryLedger: Sendable {
     }
 
     private let state: NIOLockedValueBox<State>
+    private let window: InFlightWindow
 
     init(capacity: Int) {
-        precondition(capacity > 0, "the window holds at least one message")
-        self.capacity = capacity
+        self.window = InFlightWindow(capacity: capacity)
         var state = State()
         state.pending.reserveCapacity(capacity)
         self.state = NIOLockedValueBox(state)
     }
 
-    var count: Int { state.withLockedValue { $0.pending.count } }
+    var count: Int { window.count }
     var isHalted: Bool { state.withLockedValue { $0.halted } }
     var isDraining: Bool { state.withLockedValue { $0.draining } }
 
     /// Returns when fewer than `capacity` messages are pending, or at once when cancelled.
-    /// One waiter at a time (the consumer loop).
     func waitForRoom() async {
-        if state.withLockedValue({ $0.pending.count < capacity }) { return }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLockedValue { state in
-                    if state.pending.count < capacity || Task.isCancelled { return true }
-                    state.roomWaiter = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLockedValue { state in
-                defer { state.roomWaiter = nil }
-                return state.roomWaiter
-            }?.resume()
-        }
+        await window.waitForRoom()
     }
 
     /// Records a message about to be produced and returns its token.
     func add(_ delivery: PendingDelivery) -> UInt64 {
-        state.withLockedValue { state in
+        window.add()
+        return state.withLockedValue { state in
             let token = state.nextToken
             state.nextToken += 1
             state.pending[token] = delivery
@@ -67,14 +50,12 @@ final class DeliveryLedger: Sendable {
     /// The entry of `token`, removed, and whether the ledger is halted; wakes the consumer when
     /// this makes room. Nil when unknown.
     func remove(_ token: UInt64) -> (PendingDelivery, halted: Bool)? {
-        let (entry, halted, waiter) = state.withLockedValue { state -> (PendingDelivery?, Bool, CheckedContinuation<Void, Never>?) in
-            guard let entry = state.pending.removeValue(forKey: token) else { return (nil, state.halted, nil) }
-            guard state.pending.count < capacity, let waiter = state.roomWaiter else { return (entry, state.halted, nil) }
-            state.roomWaiter = nil
-            return (entry, state.halted, waiter)
+        let (entry, halted) = state.withLockedValue { state in
+            (state.pending.removeValue(forKey: token), state.halted)
         }
-        waiter?.resume()
-        return entry.map { ($0, halted) }
+        guard let entry else { return nil }
+        window.release()
+        return (entry, halted)
     }
 
     /// Counts one more attempt of `token`; nil when it is unknown or the bridge is draining.
@@ -106,11 +87,6 @@ final class DeliveryLedger: Sendable {
 
     /// Waits until no message is pending, or `timeout`; returns whether it emptied.
     func waitUntilEmpty(timeout: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if count == 0 { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return count == 0
+        await window.waitUntilEmpty(timeout: timeout)
     }
 }
