@@ -5,7 +5,7 @@ CONFIG ?= debug
 APT_PACKAGES := libssl-dev librdkafka-dev librocksdb-dev libcurl4-openssl-dev pkg-config mosquitto mosquitto-clients kcat openssl curl python3 python3-venv prometheus chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release test run smoke bench clean
+.PHONY: deps build release test run smoke bench clean format lint
 
 # Installs the system packages only when one is missing (apt-get needs root).
 deps:
@@ -23,7 +23,7 @@ release: deps
 
 # Serially: about 4 minutes here. In parallel the suite takes 30 s but its many brokers, bridges and
 # Kafka clusters compete for two cores, and connection timings then fail now and then.
-test: deps
+test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
 	python3 scripts/conformance_table.py --check
@@ -42,6 +42,13 @@ bench: deps
 
 clean:
 	rm -rf .build
+
+# The code's layout, as .swift-format says (the toolchain's swift-format); make test fails on a difference.
+format:
+	$(SWIFT) format format -i -r Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
 
 # Dockerfile, compose file and Kubernetes manifests, checked without Docker or kubectl.
 .PHONY: validate-deploy

@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Each area declares its own targets and products in its own block below, so that work on
-// different areas does not touch the same lines.
+// Each area declares its own targets and products in its own block below. Executable targets are
+// named `<Name>Main` (their products keep the command names: broker, dev-pki, ...).
 
 let nio: [Target.Dependency] = [
     .product(name: "NIOCore", package: "swift-nio"),
@@ -40,7 +40,7 @@ let coreTargets: [Target] = [
 
 // MARK: Test support shared by test targets (child processes, kcat).
 let testSupportTargets: [Target] = [
-    .target(name: "TestSupport", dependencies: nio + ["ServiceRuntime"], path: "Sources/TestSupport"),
+    .target(name: "TestSupport", dependencies: nio + ["ServiceRuntime"], path: "Sources/TestSupport")
 ]
 
 // MARK: Service runtime: configuration from the environment, logging, metrics, ops endpoint.
@@ -72,7 +72,7 @@ let runtimeTargets: [Target] = [
 // MARK: Kafka (librdkafka) and the mock cluster helper.
 let kafkaProducts: [Product] = [
     .library(name: "Kafka", targets: ["Kafka"]),
-    .executable(name: "kafka-mock", targets: ["KafkaMockCommand"]),
+    .executable(name: "kafka-mock", targets: ["KafkaMockMain"]),
 ]
 let kafkaTargets: [Target] = [
     .target(
@@ -84,7 +84,7 @@ let kafkaTargets: [Target] = [
         ]
     ),
     .executableTarget(
-        name: "KafkaMockCommand",
+        name: "KafkaMockMain",
         dependencies: ["Kafka", logging, .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .testTarget(
@@ -102,8 +102,8 @@ let pkiServiceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", 
 let pkiProducts: [Product] = [
     .library(name: "X509", targets: ["X509"]),
     .library(name: "HTTPClient", targets: ["HTTPClient"]),
-    .executable(name: "dev-pki", targets: ["dev-pki"]),
-    .executable(name: "pki-sidecar", targets: ["pki-sidecar"]),
+    .executable(name: "dev-pki", targets: ["DevPKIMain"]),
+    .executable(name: "PKISidecarMain", targets: ["PKISidecarMain"]),
 ]
 let pkiTargets: [Target] = [
     .target(name: "X509", dependencies: ["CLibCrypto"]),
@@ -116,7 +116,7 @@ let pkiTargets: [Target] = [
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]
     ),
-    .executableTarget(name: "dev-pki", dependencies: ["DevPKI", "ServiceRuntime"]),
+    .executableTarget(name: "DevPKIMain", dependencies: ["DevPKI", "ServiceRuntime"]),
     .target(
         name: "PKISidecar",
         dependencies: [
@@ -125,7 +125,7 @@ let pkiTargets: [Target] = [
         ]
     ),
     .executableTarget(
-        name: "pki-sidecar",
+        name: "PKISidecarMain",
         dependencies: [
             "PKISidecar", "ServiceRuntime", "X509", logging, pkiServiceLifecycle,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -149,29 +149,34 @@ let brokerTargets: [Target] = [
     .testTarget(name: "MQTTAuthorizationTests", dependencies: ["MQTTAuthorization", "MQTTCore"]),
     .target(
         name: "Broker",
-        dependencies: ["MQTTCore", "MQTTAuthorization", "X509", "BrokerStore", logging, metrics, nioSSL, "ServiceRuntime",
-                       .product(name: "NIOTLS", package: "swift-nio"),
-                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                       .product(name: "UnixSignals", package: "swift-service-lifecycle")]
+        dependencies: [
+            "MQTTCore", "MQTTAuthorization", "X509", "BrokerStore", logging, metrics, nioSSL, "ServiceRuntime",
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ]
             + nio + [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
     ),
     .executableTarget(name: "BrokerMain", dependencies: ["Broker", "ServiceRuntime"]),
     .testTarget(
         name: "BrokerTests",
-        dependencies: ["Broker", "BrokerStore", "TestSupport", "MQTTCore", "MQTTAuthorization", "ServiceRuntime", "X509", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")] + nio
+        dependencies: [
+            "Broker", "BrokerStore", "TestSupport", "MQTTCore", "MQTTAuthorization", "ServiceRuntime", "X509", logging,
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ] + nio
     ),
 ]
 
 // MARK: Bridges.
 let bridgeProducts: [Product] = [
-    // v2k-bridge (keep these entries first).
+    // v2k-bridge.
     .executable(name: "v2k-bridge", targets: ["V2KBridgeMain"]),
-    .executable(name: "v2k-bench-publish", targets: ["V2KBenchPublish"]),
+    .executable(name: "v2k-bench-publish", targets: ["V2KBenchPublishMain"]),
     // k2v-bridge.
     .executable(name: "k2v-bridge", targets: ["K2VBridgeMain"]),
 ]
 let bridgeTargets: [Target] = [
-    // v2k-bridge (keep these entries first).
+    // v2k-bridge.
     .target(
         name: "V2KBridge",
         dependencies: nio + [
@@ -182,7 +187,7 @@ let bridgeTargets: [Target] = [
     ),
     .executableTarget(name: "V2KBridgeMain", dependencies: ["V2KBridge", "ServiceRuntime"]),
     .executableTarget(
-        name: "V2KBenchPublish",
+        name: "V2KBenchPublishMain",
         dependencies: nio + ["MQTTCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .testTarget(
@@ -196,15 +201,19 @@ let bridgeTargets: [Target] = [
     // k2v-bridge.
     .target(
         name: "K2VBridge",
-        dependencies: ["MQTTCore", "Kafka", "ServiceRuntime", logging, metrics, nioSSL,
-                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + nio
+        dependencies: [
+            "MQTTCore", "Kafka", "ServiceRuntime", logging, metrics, nioSSL,
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ] + nio
     ),
     .executableTarget(name: "K2VBridgeMain", dependencies: ["K2VBridge", "ServiceRuntime"]),
     .testTarget(
         name: "K2VBridgeTests",
-        dependencies: ["K2VBridge", "TestSupport", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "X509", "ServiceRuntime", logging,
-                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+        dependencies: [
+            "K2VBridge", "TestSupport", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "X509", "ServiceRuntime", logging,
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ] + nio
     ),
 ]
 
@@ -213,37 +222,45 @@ let loadtestProducts: [Product] = [.executable(name: "loadtest", targets: ["Load
 let loadtestTargets: [Target] = [
     .target(
         name: "LoadTest",
-        dependencies: ["MQTTCore", "Kafka", "PKISidecar", "ServiceRuntime", "X509", nioSSL, logging,
-                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                       .product(name: "Histogram", package: "hdrhistogram-swift")] + nio
+        dependencies: [
+            "MQTTCore", "Kafka", "PKISidecar", "ServiceRuntime", "X509", nioSSL, logging,
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ] + nio
     ),
     .executableTarget(
         name: "LoadTestMain",
-        dependencies: ["LoadTest", "MQTTCore", "ServiceRuntime", logging,
-                       .product(name: "ArgumentParser", package: "swift-argument-parser")] + nio
+        dependencies: [
+            "LoadTest", "MQTTCore", "ServiceRuntime", logging,
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ] + nio
     ),
     .testTarget(
         name: "LoadTestTests",
-        dependencies: ["LoadTest", "Broker", "MQTTCore", "MQTTAuthorization", "Kafka", "ServiceRuntime", "X509", "DevPKI", "PKISidecar", "TestSupport", logging,
-                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+        dependencies: [
+            "LoadTest", "Broker", "MQTTCore", "MQTTAuthorization", "Kafka", "ServiceRuntime", "X509", "DevPKI", "PKISidecar", "TestSupport", logging,
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ] + nio
     ),
 ]
 
 // MARK: Broker store: durable sessions, queues and retained messages in RocksDB.
 let storeProducts: [Product] = [
     .library(name: "BrokerStore", targets: ["BrokerStore"]),
-    .executable(name: "broker-store-crash-helper", targets: ["BrokerStoreCrashHelper"]),
-    .executable(name: "broker-store-bench", targets: ["BrokerStoreBench"]),
+    .executable(name: "broker-store-crash-helper", targets: ["BrokerStoreCrashHelperMain"]),
+    .executable(name: "broker-store-bench", targets: ["BrokerStoreBenchMain"]),
 ]
 let storeTargets: [Target] = [
     .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
     .target(
         name: "BrokerStore",
-        dependencies: ["CRocksDB", logging, .product(name: "NIOCore", package: "swift-nio"),
-                       .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+        dependencies: [
+            "CRocksDB", logging, .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]
     ),
-    .executableTarget(name: "BrokerStoreCrashHelper", dependencies: ["BrokerStore", .product(name: "NIOCore", package: "swift-nio")]),
-    .executableTarget(name: "BrokerStoreBench", dependencies: ["BrokerStore", logging, .product(name: "NIOCore", package: "swift-nio")]),
+    .executableTarget(name: "BrokerStoreCrashHelperMain", dependencies: ["BrokerStore", .product(name: "NIOCore", package: "swift-nio")]),
+    .executableTarget(name: "BrokerStoreBenchMain", dependencies: ["BrokerStore", logging, .product(name: "NIOCore", package: "swift-nio")]),
     .testTarget(
         name: "BrokerStoreTests",
         dependencies: ["BrokerStore", "TestSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio

@@ -3,9 +3,12 @@ import Foundation
 import MQTTAuthorization
 import ServiceRuntime
 
-await ServiceMain.run("broker", settings: { env in
-    _ = try BrokerConfiguration(from: &env, hostname: HostName.current(environment: ProcessInfo.processInfo.environment))
-}) { env, logger in
+await ServiceMain.run(
+    "broker",
+    settings: { env in
+        _ = try BrokerConfiguration(from: &env, hostname: HostName.current(environment: ProcessInfo.processInfo.environment))
+    }
+) { env, logger in
     let configuration = try BrokerConfiguration(from: &env, hostname: HostName.current(environment: ProcessInfo.processInfo.environment))
     let authorizer = try AuthorizerFactory.make(
         mode: configuration.authorization, aclFilePath: configuration.aclFile,

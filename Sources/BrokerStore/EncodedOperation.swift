@@ -21,25 +21,25 @@ enum EncodedOperation: Sendable {
         operations.reserveCapacity(mutations.count)
         for mutation in mutations {
             switch mutation {
-            case let .putSession(session):
+            case .putSession(let session):
                 operations.append(.put(key: KeyLayout.session(session.key), value: ValueCodec.encode(session)))
-            case let .deleteSession(key):
+            case .deleteSession(let key):
                 operations.append(.delete(key: KeyLayout.session(key)))
                 for kind in [KeyKind.message, .inboundQoS2] {
                     let prefix = KeyLayout.sessionPrefix(kind, key)
                     operations.append(.deleteRange(from: prefix, to: KeyLayout.successor(of: prefix)))
                 }
-            case let .putMessage(key, message):
+            case .putMessage(let key, let message):
                 operations.append(.put(key: KeyLayout.message(key, sequence: message.sequence), value: ValueCodec.encode(message)))
-            case let .deleteMessage(key, sequence):
+            case .deleteMessage(let key, let sequence):
                 operations.append(.delete(key: KeyLayout.message(key, sequence: sequence)))
-            case let .putInboundQoS2(key, packetID):
+            case .putInboundQoS2(let key, let packetID):
                 operations.append(.put(key: KeyLayout.inboundQoS2(key, packetID: packetID), value: ValueCodec.encodeInboundQoS2()))
-            case let .deleteInboundQoS2(key, packetID):
+            case .deleteInboundQoS2(let key, let packetID):
                 operations.append(.delete(key: KeyLayout.inboundQoS2(key, packetID: packetID)))
-            case let .putRetained(retained):
+            case .putRetained(let retained):
                 operations.append(.put(key: KeyLayout.retained(topic: retained.topic), value: ValueCodec.encode(retained)))
-            case let .deleteRetained(topic):
+            case .deleteRetained(let topic):
                 operations.append(.delete(key: KeyLayout.retained(topic: topic)))
             }
         }

@@ -7,11 +7,11 @@
 ///     R <topic bytes>             -> retained message
 ///     V "format"                  -> store format version
 enum KeyKind: UInt8, CaseIterable {
-    case inboundQoS2 = 0x49 // "I"
-    case message = 0x4D // "M"
-    case retained = 0x52 // "R"
-    case session = 0x53 // "S"
-    case meta = 0x56 // "V"
+    case inboundQoS2 = 0x49  // "I"
+    case message = 0x4D  // "M"
+    case retained = 0x52  // "R"
+    case session = 0x53  // "S"
+    case meta = 0x56  // "V"
 }
 
 enum KeyLayout {

@@ -84,8 +84,10 @@ public struct StoredMessage: Sendable, Hashable {
     public var stage: DeliveryStage
     public var sharedGroup: StoredSharedGroup?
 
-    public init(sequence: UInt64, topic: String, payload: ByteBuffer, qos: StoreQoS, retain: Bool = false,
-                packetID: UInt16? = nil, stage: DeliveryStage = .queued, sharedGroup: StoredSharedGroup? = nil) {
+    public init(
+        sequence: UInt64, topic: String, payload: ByteBuffer, qos: StoreQoS, retain: Bool = false,
+        packetID: UInt16? = nil, stage: DeliveryStage = .queued, sharedGroup: StoredSharedGroup? = nil
+    ) {
         self.sequence = sequence
         self.topic = topic
         self.payload = payload

@@ -28,17 +28,17 @@ extension BrokerStore {
         }
         state.report = try recover { record in
             switch record {
-            case let .session(session):
+            case .session(let session):
                 state.sessions[session.key] = RecoveredSession(session: session)
-            case let .message(key, message):
+            case .message(let key, let message):
                 if key != currentKey {
                     flushMessages()
                     currentKey = key
                 }
                 currentMessages.append(message)
-            case let .inboundQoS2(key, packetID):
+            case .inboundQoS2(let key, let packetID):
                 state.sessions[key]?.inboundQoS2.insert(packetID)
-            case let .retained(retained):
+            case .retained(let retained):
                 state.retained.append(retained)
             }
         }

@@ -26,7 +26,7 @@ final class RocksDatabase: @unchecked Sendable {
         rocksdb_options_set_create_if_missing(options, 1)
         rocksdb_options_increase_parallelism(options, tuning.backgroundThreads)
         // A torn WAL tail after a crash is cut off at the last complete record, not an error.
-        rocksdb_options_set_wal_recovery_mode(options, 2) // kPointInTimeRecovery
+        rocksdb_options_set_wal_recovery_mode(options, 2)  // kPointInTimeRecovery
         rocksdb_options_set_compression(options, Int32(rocksdb_lz4_compression))
         rocksdb_options_set_max_total_wal_size(options, 64 << 20)
         rocksdb_options_set_keep_log_file_num(options, 3)
@@ -65,15 +65,15 @@ final class RocksDatabase: @unchecked Sendable {
         for operations in groups {
             for operation in operations {
                 switch operation {
-                case let .put(key, value):
+                case .put(let key, let value):
                     key.withUnsafeBufferPointer { k in
                         value.withUnsafeBufferPointer { v in
                             rocksdb_writebatch_put(batch, Self.chars(k), k.count, Self.chars(v), v.count)
                         }
                     }
-                case let .delete(key):
+                case .delete(let key):
                     key.withUnsafeBufferPointer { rocksdb_writebatch_delete(batch, Self.chars($0), $0.count) }
-                case let .deleteRange(from, to):
+                case .deleteRange(let from, let to):
                     from.withUnsafeBufferPointer { f in
                         to.withUnsafeBufferPointer { t in
                             rocksdb_writebatch_delete_range(batch, Self.chars(f), f.count, Self.chars(t), t.count)

@@ -15,12 +15,12 @@ public enum BrokerStoreError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var description: String {
         switch self {
-        case let .cannotOpen(path, reason): "cannot open the broker store at \(path): \(reason)"
-        case let .notAStore(path): "cannot open the broker store at \(path): the directory is not empty and holds no RocksDB database"
-        case let .unsupportedFormat(path, version): "cannot open the broker store at \(path): format version \(version) is newer than this broker supports"
-        case let .writeFailed(path, reason): "writing to the broker store at \(path) failed: \(reason)"
-        case let .readFailed(path, reason): "reading the broker store at \(path) failed: \(reason)"
-        case let .closed(path): "the broker store at \(path) is closed"
+        case .cannotOpen(let path, let reason): "cannot open the broker store at \(path): \(reason)"
+        case .notAStore(let path): "cannot open the broker store at \(path): the directory is not empty and holds no RocksDB database"
+        case .unsupportedFormat(let path, let version): "cannot open the broker store at \(path): format version \(version) is newer than this broker supports"
+        case .writeFailed(let path, let reason): "writing to the broker store at \(path) failed: \(reason)"
+        case .readFailed(let path, let reason): "reading the broker store at \(path) failed: \(reason)"
+        case .closed(let path): "the broker store at \(path) is closed"
         }
     }
 }

@@ -90,8 +90,9 @@ enum ValueCodec {
         try reader.expectEnd("message")
         var buffer = allocator.buffer(capacity: payload.count)
         buffer.writeBytes(payload)
-        return StoredMessage(sequence: sequence, topic: topic, payload: buffer, qos: qos, retain: flags & MessageFlag.retain != 0,
-                             packetID: packetID, stage: stage, sharedGroup: shared)
+        return StoredMessage(
+            sequence: sequence, topic: topic, payload: buffer, qos: qos, retain: flags & MessageFlag.retain != 0,
+            packetID: packetID, stage: stage, sharedGroup: shared)
     }
 
     static func encodeInboundQoS2() -> [UInt8] { [version] }

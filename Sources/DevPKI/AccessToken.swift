@@ -22,7 +22,8 @@ public enum AccessToken {
     /// Compares in time independent of where the strings differ.
     static func matches(_ presented: String?, _ token: String) -> Bool {
         guard let presented else { return false }
-        let a = Array(presented.utf8), b = Array(token.utf8)
+        let a = Array(presented.utf8)
+        let b = Array(token.utf8)
         guard a.count == b.count else { return false }
         return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }

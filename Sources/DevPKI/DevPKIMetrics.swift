@@ -13,11 +13,12 @@ enum DevPKIMetrics {
     static let unauthorized = Counter(label: "dev_pki_unauthorized_total")
 
     static func refused(_ failure: DevCertificateAuthority.Failure) -> Counter {
-        let reason = switch failure {
-        case .badRequest: "bad_request"
-        case .forbidden: "forbidden"
-        case .storage: "storage"
-        }
+        let reason =
+            switch failure {
+            case .badRequest: "bad_request"
+            case .forbidden: "forbidden"
+            case .storage: "storage"
+            }
         return Counter(label: "dev_pki_requests_refused_total", dimensions: [("reason", reason)])
     }
 }

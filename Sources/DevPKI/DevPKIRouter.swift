@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import NIOHTTP1
 import Metrics
+import NIOHTTP1
 import PKIAPI
 import ServiceRuntime
 
@@ -27,47 +27,59 @@ public struct DevPKIRouter: Sendable {
         // The CA is loaded before the listener opens: serving means ready.
         OpsRoutes.add(to: &routes, readiness: { [] }, metrics: MetricsBootstrap.registry)
         for path in [PKIPaths.throwAwayCA, PKIPaths.ca] {
-            routes.on(.GET, path, answering { _ in
-                .json(.ok, CACertificateBody(certificateFingerprint: authority.caFingerprint, caPem: authority.caPEM))
-            })
+            routes.on(
+                .GET, path,
+                answering { _ in
+                    .json(.ok, CACertificateBody(certificateFingerprint: authority.caFingerprint, caPem: authority.caPEM))
+                })
         }
         for path in [PKIPaths.throwAwayCRL, PKIPaths.crl] {
-            routes.on(.GET, path, answering { request in
-                let force = request.query?.split(separator: "&").contains("update=true") ?? false
-                return .json(.ok, CRLBody(crl: try await authority.revocationListPEM(forceUpdate: force)))
-            })
+            routes.on(
+                .GET, path,
+                answering { request in
+                    let force = request.query?.split(separator: "&").contains("update=true") ?? false
+                    return .json(.ok, CRLBody(crl: try await authority.revocationListPEM(forceUpdate: force)))
+                })
         }
-        routes.on(.POST, PKIPaths.throwAway, answering { request in
-            if let refusal = unauthorized(request) { return refusal }
-            let issued = try await authority.issueServiceCertificate(csrPEM: try Self.decodeCSR(request.body))
-            DevPKIMetrics.issued(.service).increment()
-            return .json(.created, IssuedCertificateBody(certificateFingerprint: issued.fingerprint, certificatePem: issued.pem))
-        })
-        routes.on(.POST, PKIPaths.certificates, answering { request in
-            let csr = try Self.decodeCSR(request.body)
-            let tenant = request.headers.first(name: "X-Tenant") ?? defaultTenant
-            let issued = try await authority.issueDeviceCertificate(csrPEM: csr, tenant: tenant)
-            DevPKIMetrics.issued(.device).increment()
-            return .json(.created, IssuedCertificateBody(certificateFingerprint: issued.fingerprint, certificatePem: issued.pem))
-        })
+        routes.on(
+            .POST, PKIPaths.throwAway,
+            answering { request in
+                if let refusal = unauthorized(request) { return refusal }
+                let issued = try await authority.issueServiceCertificate(csrPEM: try Self.decodeCSR(request.body))
+                DevPKIMetrics.issued(.service).increment()
+                return .json(.created, IssuedCertificateBody(certificateFingerprint: issued.fingerprint, certificatePem: issued.pem))
+            })
+        routes.on(
+            .POST, PKIPaths.certificates,
+            answering { request in
+                let csr = try Self.decodeCSR(request.body)
+                let tenant = request.headers.first(name: "X-Tenant") ?? defaultTenant
+                let issued = try await authority.issueDeviceCertificate(csrPEM: csr, tenant: tenant)
+                DevPKIMetrics.issued(.device).increment()
+                return .json(.created, IssuedCertificateBody(certificateFingerprint: issued.fingerprint, certificatePem: issued.pem))
+            })
         // /api/v1/certificates/<fingerprint>
         let notFound = routes.notFound
-        routes.on(.GET, pathPrefix: PKIPaths.certificates + "/", answering { request in
-            guard let fingerprint = Self.fingerprint(in: request) else { return notFound(request) }
-            guard let record = await authority.activeRecord(fingerprint: fingerprint) else {
-                return .error(.notFound, "no certificate with fingerprint \(fingerprint)")
-            }
-            return .json(.ok, CertificateRecordBody(record))
-        })
-        routes.on(.DELETE, pathPrefix: PKIPaths.certificates + "/", answering { request in
-            guard let fingerprint = Self.fingerprint(in: request) else { return notFound(request) }
-            if let refusal = unauthorized(request) { return refusal }
-            guard try await authority.revoke(fingerprint: fingerprint) else {
-                return .error(.notFound, "no certificate with fingerprint \(fingerprint)")
-            }
-            DevPKIMetrics.revocations.increment()
-            return HTTPServerResponse(status: .noContent)
-        })
+        routes.on(
+            .GET, pathPrefix: PKIPaths.certificates + "/",
+            answering { request in
+                guard let fingerprint = Self.fingerprint(in: request) else { return notFound(request) }
+                guard let record = await authority.activeRecord(fingerprint: fingerprint) else {
+                    return .error(.notFound, "no certificate with fingerprint \(fingerprint)")
+                }
+                return .json(.ok, CertificateRecordBody(record))
+            })
+        routes.on(
+            .DELETE, pathPrefix: PKIPaths.certificates + "/",
+            answering { request in
+                guard let fingerprint = Self.fingerprint(in: request) else { return notFound(request) }
+                if let refusal = unauthorized(request) { return refusal }
+                guard try await authority.revoke(fingerprint: fingerprint) else {
+                    return .error(.notFound, "no certificate with fingerprint \(fingerprint)")
+                }
+                DevPKIMetrics.revocations.increment()
+                return HTTPServerResponse(status: .noContent)
+            })
         return routes
     }
 

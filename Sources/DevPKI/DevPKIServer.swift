@@ -16,8 +16,9 @@ public struct DevPKIServer: Service {
         let token = try AccessToken.resolve(
             configured: configuration.token, directory: URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true))
         if configuration.token == nil {
-            logger.notice("DEV_PKI_TOKEN is not set: the token for throw-away certificates and revocation is in the data directory",
-                          metadata: ["file": "\(configuration.dataDirectory)/\(AccessToken.fileName)"])
+            logger.notice(
+                "DEV_PKI_TOKEN is not set: the token for throw-away certificates and revocation is in the data directory",
+                metadata: ["file": "\(configuration.dataDirectory)/\(AccessToken.fileName)"])
         }
         let router = DevPKIRouter(authority: authority, defaultTenant: configuration.defaultTenant, token: token, logger: logger)
         let http = HTTPServer(

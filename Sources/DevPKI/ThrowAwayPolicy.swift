@@ -24,8 +24,10 @@ public struct ThrowAwayPolicy: Sendable, Equatable {
     public var serverNames: [NamePattern]
     public var serviceNames: [NamePattern]
 
-    public init(serverNames: [NamePattern] = [NamePattern("iotagent-mqtt")],
-                serviceNames: [NamePattern] = [NamePattern("v2k-bridge*"), NamePattern("k2v-bridge*")]) {
+    public init(
+        serverNames: [NamePattern] = [NamePattern("iotagent-mqtt")],
+        serviceNames: [NamePattern] = [NamePattern("v2k-bridge*"), NamePattern("k2v-bridge*")]
+    ) {
         self.serverNames = serverNames
         self.serviceNames = serviceNames
     }

@@ -73,17 +73,19 @@ enum CurlEasy {
             set(applyMethod(request, handle: handle))
             set(applyTLS(configuration.tls, handle: handle))
             set(ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer))
-            set(ccurl_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
-                let sink = Unmanaged<TransferSink>.fromOpaque(context!).takeUnretainedValue()
-                let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(data!).assumingMemoryBound(to: UInt8.self), count: size * count)
-                return sink.appendBody(bytes) ? size * count : 0
-            })
+            set(
+                ccurl_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+                    let sink = Unmanaged<TransferSink>.fromOpaque(context!).takeUnretainedValue()
+                    let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(data!).assumingMemoryBound(to: UInt8.self), count: size * count)
+                    return sink.appendBody(bytes) ? size * count : 0
+                })
             set(ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer))
-            set(ccurl_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
-                let sink = Unmanaged<TransferSink>.fromOpaque(context!).takeUnretainedValue()
-                sink.appendHeaderLine(UnsafeBufferPointer(start: UnsafeRawPointer(data!).assumingMemoryBound(to: UInt8.self), count: size * count))
-                return size * count
-            })
+            set(
+                ccurl_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+                    let sink = Unmanaged<TransferSink>.fromOpaque(context!).takeUnretainedValue()
+                    sink.appendHeaderLine(UnsafeBufferPointer(start: UnsafeRawPointer(data!).assumingMemoryBound(to: UInt8.self), count: size * count))
+                    return size * count
+                })
             guard status == CURLE_OK else { return status }
             return curl_easy_perform(handle)
         }

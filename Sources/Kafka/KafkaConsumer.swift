@@ -45,9 +45,11 @@ public final class KafkaConsumer: Sendable {
             throw error
         }
         core.startPollThread(source: sequence.source)
-        logger.info("Kafka consumer started", metadata: [
-            "kafka.client": "\(core.client.name)", "topics": "\(topics)", "configuration": "\(configuration)",
-        ])
+        logger.info(
+            "Kafka consumer started",
+            metadata: [
+                "kafka.client": "\(core.client.name)", "topics": "\(topics)", "configuration": "\(configuration)",
+            ])
     }
 
     deinit {

@@ -36,7 +36,8 @@ final class KafkaConsumerCore: Sendable {
     private let logger: Logger
 
     init(configuration: KafkaConfiguration, logger: Logger) throws(KafkaError) {
-        let events = RD_KAFKA_EVENT_FETCH | RD_KAFKA_EVENT_REBALANCE | RD_KAFKA_EVENT_OFFSET_COMMIT
+        let events =
+            RD_KAFKA_EVENT_FETCH | RD_KAFKA_EVENT_REBALANCE | RD_KAFKA_EVENT_OFFSET_COMMIT
             | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_STATS
         self.client = try RDKafkaClient(role: .consumer, configuration: configuration, events: events)
         self.queue = client.makeEventQueue()
@@ -157,7 +158,8 @@ final class KafkaConsumerCore: Sendable {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             metrics.assignments.increment()
             logger.info("Kafka partitions assigned", metadata: ["partitions": "\(partitions)"])
-            error = RDKafkaPartitions.assign(client: client, list)
+            error =
+                RDKafkaPartitions.assign(client: client, list)
                 ?? (isPaused ? RDKafkaPartitions.setPaused(client: client, list, true) : nil)
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             // With auto-commit on, librdkafka commits the stored offsets of revoked partitions.

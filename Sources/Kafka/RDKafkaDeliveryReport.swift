@@ -11,7 +11,8 @@ enum RDKafkaDeliveryReport {
         let code = message.pointee.err
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
             // A fatal producer error fails messages with `_FATAL`; the real cause is kept apart.
-            let error = code == RD_KAFKA_RESP_ERR__FATAL
+            let error =
+                code == RD_KAFKA_RESP_ERR__FATAL
                 ? (client.fatalError() ?? KafkaError.fromCode(code.rawValue))
                 : KafkaError.fromCode(code.rawValue)
             return (token, .failure(error))

@@ -24,20 +24,22 @@ public enum BenchScenarios {
         runner: LoadRunner, qos: QoS, publishers: Int = 50, consumers: Int = 2, messagesPerPublisher: Int,
         payloadSize: Int = 100, ratePerPublisher: Double? = nil, persistentConsumers: Bool = false, timeout: Duration = .seconds(120)
     ) async throws -> Result {
-        try await runner.connect((0..<consumers).map { n in
-            var consumer = ClientSpec(clientID: "bench-consumer-\(n)", role: .subscriber(filter: "$share/bench/+/attrs", qos: qos))
-            consumer.cleanSession = !persistentConsumers
-            return consumer
-        })
+        try await runner.connect(
+            (0..<consumers).map { n in
+                var consumer = ClientSpec(clientID: "bench-consumer-\(n)", role: .subscriber(filter: "$share/bench/+/attrs", qos: qos))
+                consumer.cleanSession = !persistentConsumers
+                return consumer
+            })
         _ = try await runner.wait(timeout: .seconds(30)) { $0.subscribed >= consumers }
         let expected = publishers * messagesPerPublisher
         let plan = PublishPlan(topic: "", qos: qos, payloadSize: payloadSize, count: messagesPerPublisher, ratePerSecond: ratePerPublisher)
         let start = ContinuousClock.now
-        try await runner.connect((0..<publishers).map { n in
-            var publisher = plan
-            publisher.topic = "bench:p\(n)/attrs"
-            return ClientSpec(clientID: "bench-publisher-\(n)", role: .publisher(publisher))
-        })
+        try await runner.connect(
+            (0..<publishers).map { n in
+                var publisher = plan
+                publisher.topic = "bench:p\(n)/attrs"
+                return ClientSpec(clientID: "bench-publisher-\(n)", role: .publisher(publisher))
+            })
         let (final, elapsed) = try await self.waitForDeliveries(runner: runner, expected: expected, start: start, timeout: timeout)
         return Result(
             scenario: "fan-in-qos\(qos.rawValue)", rate: Double(final.received) / elapsed, delivered: final.received,
@@ -50,9 +52,10 @@ public enum BenchScenarios {
     public static func fanOut(
         runner: LoadRunner, subscribers: Int = 1000, messages: Int, payloadSize: Int = 100, timeout: Duration = .seconds(120)
     ) async throws -> Result {
-        try await runner.connect((0..<subscribers).map { n in
-            ClientSpec(clientID: "bench-device-\(n)", role: .subscriber(filter: "bench/fanout", qos: .atMostOnce))
-        }, perSecond: 5000)
+        try await runner.connect(
+            (0..<subscribers).map { n in
+                ClientSpec(clientID: "bench-device-\(n)", role: .subscriber(filter: "bench/fanout", qos: .atMostOnce))
+            }, perSecond: 5000)
         _ = try await runner.wait(timeout: .seconds(60)) { $0.subscribed >= subscribers }
         let plan = PublishPlan(topic: "bench/fanout", qos: .atLeastOnce, payloadSize: payloadSize, count: messages, window: 8)
         let start = ContinuousClock.now
@@ -69,11 +72,12 @@ public enum BenchScenarios {
     public static func idleConnections(runner: LoadRunner, connections: Int, brokerPID: Int32, timeout: Duration = .seconds(120)) async throws -> Result {
         let before = try residentBytes(pid: brokerPID)
         let start = ContinuousClock.now
-        try await runner.connect((0..<connections).map { n in
-            var spec = ClientSpec(clientID: "bench-idle-\(n)", role: .idle)
-            spec.keepAlive = 0
-            return spec
-        }, perSecond: 4000)
+        try await runner.connect(
+            (0..<connections).map { n in
+                var spec = ClientSpec(clientID: "bench-idle-\(n)", role: .idle)
+                spec.keepAlive = 0
+                return spec
+            }, perSecond: 4000)
         let final = try await runner.wait(timeout: timeout) { $0.connected + $0.connectFailures >= connections }
         let elapsed = (ContinuousClock.now - start).seconds
         try await Task.sleep(for: .seconds(1))
@@ -135,9 +139,10 @@ public enum BenchScenarios {
     public static func deviceTLSContexts(directory: String, prefix: String, count: Int) throws -> [NIOSSLContext] {
         let certificates = DeviceCertificates(directory: directory)
         return try (0..<count).map { n in
-            try NIOSSLContext(configuration: LoadTLS.configuration(
-                caFile: certificates.caPath, certFile: certificates.certificatePath("\(prefix)\(n)"), keyFile: certificates.keyPath("\(prefix)\(n)")
-            ))
+            try NIOSSLContext(
+                configuration: LoadTLS.configuration(
+                    caFile: certificates.caPath, certFile: certificates.certificatePath("\(prefix)\(n)"), keyFile: certificates.keyPath("\(prefix)\(n)")
+                ))
         }
     }
 
@@ -157,7 +162,7 @@ public enum BenchScenarios {
     static func residentBytes(pid: Int32) throws -> Int {
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
         else { throw BenchError("cannot read VmRSS of process \(pid)") }
         return kilobytes * 1024
     }

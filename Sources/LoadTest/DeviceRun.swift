@@ -14,9 +14,12 @@ public struct DeviceRun: Sendable {
     let progressOutput: @Sendable (String) -> Void
     private let stopRequested = NIOLockedValueBox(false)
 
-    public init(configuration: RunConfiguration, logger: Logger, progressOutput: @escaping @Sendable (String) -> Void = { text in
-        FileHandle.standardOutput.write(Data(text.utf8))
-    }) {
+    public init(
+        configuration: RunConfiguration, logger: Logger,
+        progressOutput: @escaping @Sendable (String) -> Void = { text in
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.progressOutput = progressOutput
@@ -61,9 +64,11 @@ public struct DeviceRun: Sendable {
         var tracker: KafkaTracker?
         var configProducer: ConfigEventProducer?
         if let brokers = c.kafkaBrokers {
-            let tenant = c.tenant, prefix = c.devicePrefix
-            tracker = try KafkaTracker(brokers: brokers, topic: c.dataTopic, run: run, extra: c.kafkaConsumer,
-                                       expectedKey: { "\(tenant):\(prefix)\($0)" }, logger: self.logger)
+            let tenant = c.tenant
+            let prefix = c.devicePrefix
+            tracker = try KafkaTracker(
+                brokers: brokers, topic: c.dataTopic, run: run, extra: c.kafkaConsumer,
+                expectedKey: { "\(tenant):\(prefix)\($0)" }, logger: self.logger)
             try await runner.trackAcknowledgedKeys()
             if c.configInterval != nil {
                 configProducer = try ConfigEventProducer(brokers: brokers, tenant: c.tenant, topic: c.configTopic, format: format, extra: c.kafkaProducer, logger: self.logger)
@@ -74,8 +79,9 @@ public struct DeviceRun: Sendable {
                 tasks.addTask { await tracker.consume() }
             }
             do {
-                let summary = try await self.drive(runner: runner, format: format, tls: tls, ids: ids, tracker: tracker,
-                                                   configProducer: configProducer)
+                let summary = try await self.drive(
+                    runner: runner, format: format, tls: tls, ids: ids, tracker: tracker,
+                    configProducer: configProducer)
                 await tracker?.close()
                 await configProducer?.shutdown()
                 try await tasks.waitForAll()
@@ -130,7 +136,10 @@ public struct DeviceRun: Sendable {
             try await Task.sleep(for: .milliseconds(200))
             let now = try await runner.snapshot()
             if let messages = c.messagesPerDevice, now.connected + now.connectFailures >= c.devices,
-               now.sent + now.skippedTicks >= now.connected * messages { break }
+                now.sent + now.skippedTicks >= now.connected * messages
+            {
+                break
+            }
             if now.connected == 0, now.connectFailures >= c.devices { break }
         }
         configEvents?.cancel()
@@ -161,9 +170,10 @@ public struct DeviceRun: Sendable {
         if c.showProgress { self.progressOutput("\n") }
         let final = try await runner.snapshot()
         timeline.record(seconds: (ContinuousClock.now - phaseStart).seconds, snapshot: final, kafka: tracker?.snapshot())
-        var summary = self.summarize(final, run: format.run, elapsed: ContinuousClock.now - phaseStart,
-                                     publishSeconds: (min(ContinuousClock.now, publishEnd) - phaseStart).seconds,
-                                     tracker: tracker, expectedKeys: expectedKeys, configProducer: configProducer)
+        var summary = self.summarize(
+            final, run: format.run, elapsed: ContinuousClock.now - phaseStart,
+            publishSeconds: (min(ContinuousClock.now, publishEnd) - phaseStart).seconds,
+            tracker: tracker, expectedKeys: expectedKeys, configProducer: configProducer)
         summary.timeline = timeline
         summary.settings = RunSummary.Settings(c)
         return summary
@@ -207,8 +217,10 @@ public struct DeviceRun: Sendable {
         }
     }
 
-    private func summarize(_ s: LoadSnapshot, run: String, elapsed: Duration, publishSeconds: Double, tracker: KafkaTracker?,
-                           expectedKeys: [UInt64], configProducer: ConfigEventProducer?) -> RunSummary {
+    private func summarize(
+        _ s: LoadSnapshot, run: String, elapsed: Duration, publishSeconds: Double, tracker: KafkaTracker?,
+        expectedKeys: [UInt64], configProducer: ConfigEventProducer?
+    ) -> RunSummary {
         let c = self.configuration
         let connect = RunSummary.Connect(
             attempted: c.devices, succeeded: s.connected, failed: s.connectFailures, subscribed: s.subscribed,
@@ -222,13 +234,15 @@ public struct DeviceRun: Sendable {
         )
         let kafka = tracker.map { tracker in
             let k = tracker.snapshot()
-            return RunSummary.Kafka(topic: c.dataTopic, expected: expectedKeys.count, matched: k.matched,
-                                    lost: tracker.missingCount(of: expectedKeys), duplicates: k.duplicates, wrongKeys: k.wrongKeys, latency: .init(k.latency))
+            return RunSummary.Kafka(
+                topic: c.dataTopic, expected: expectedKeys.count, matched: k.matched,
+                lost: tracker.missingCount(of: expectedKeys), duplicates: k.duplicates, wrongKeys: k.wrongKeys, latency: .init(k.latency))
         }
         let config = configProducer.map { producer in
             let counts = producer.counted
-            return RunSummary.Config(topic: c.configTopic, produced: counts.produced, delivered: counts.delivered, failed: counts.failed,
-                                     received: s.configReceived, lost: max(0, counts.delivered - s.configReceived), latency: .init(s.configLatency))
+            return RunSummary.Config(
+                topic: c.configTopic, produced: counts.produced, delivered: counts.delivered, failed: counts.failed,
+                received: s.configReceived, lost: max(0, counts.delivered - s.configReceived), latency: .init(s.configLatency))
         }
         let rate = RunSummary.errorRate(connect: connect, publish: publish, kafka: kafka)
         let transport = if case .mutualTLS = c.transport { "mqtts" } else { "mqtt" }

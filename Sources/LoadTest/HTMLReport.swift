@@ -7,19 +7,28 @@ public enum HTMLReport {
         let points = summary.timeline.points
         let rates = perSecond(points)
         var charts: [String] = []
-        charts.append(chart("Connected devices", unit: "devices", [
-            Series(name: "connected", color: "#1f77b4", values: points.map { ($0.seconds, Double($0.connected)) }),
-        ]))
-        charts.append(chart("Messages per second", unit: "msg/s", [
-            Series(name: "sent", color: "#1f77b4", values: rates.sent),
-            Series(name: "acknowledged", color: "#2ca02c", values: rates.acknowledged),
-            Series(name: "in Kafka", color: "#ff7f0e", values: rates.kafka),
-        ]))
-        charts.append(chart("Latency of each second", unit: "ms", [
-            Series(name: "PUBACK p50", color: "#2ca02c", values: points.compactMap { p in p.ackP50.map { (p.seconds, $0) } }),
-            Series(name: "PUBACK p99", color: "#d62728", values: points.compactMap { p in p.ackP99.map { (p.seconds, $0) } }),
-            Series(name: "device to Kafka p99", color: "#ff7f0e", values: points.compactMap { p in p.kafkaP99.map { (p.seconds, $0) } }),
-        ]))
+        charts.append(
+            chart(
+                "Connected devices", unit: "devices",
+                [
+                    Series(name: "connected", color: "#1f77b4", values: points.map { ($0.seconds, Double($0.connected)) })
+                ]))
+        charts.append(
+            chart(
+                "Messages per second", unit: "msg/s",
+                [
+                    Series(name: "sent", color: "#1f77b4", values: rates.sent),
+                    Series(name: "acknowledged", color: "#2ca02c", values: rates.acknowledged),
+                    Series(name: "in Kafka", color: "#ff7f0e", values: rates.kafka),
+                ]))
+        charts.append(
+            chart(
+                "Latency of each second", unit: "ms",
+                [
+                    Series(name: "PUBACK p50", color: "#2ca02c", values: points.compactMap { p in p.ackP50.map { (p.seconds, $0) } }),
+                    Series(name: "PUBACK p99", color: "#d62728", values: points.compactMap { p in p.ackP99.map { (p.seconds, $0) } }),
+                    Series(name: "device to Kafka p99", color: "#ff7f0e", values: points.compactMap { p in p.kafkaP99.map { (p.seconds, $0) } }),
+                ]))
         let verdict = summary.passed ? "passed" : "FAILED: " + summary.failures.joined(separator: "; ")
         return """
             <!DOCTYPE html>
@@ -50,7 +59,9 @@ public enum HTMLReport {
 
     /// Rates between consecutive points of cumulative counts.
     static func perSecond(_ points: [RunTimeline.Point]) -> (sent: [(Double, Double)], acknowledged: [(Double, Double)], kafka: [(Double, Double)]) {
-        var sent: [(Double, Double)] = [], acknowledged: [(Double, Double)] = [], kafka: [(Double, Double)] = []
+        var sent: [(Double, Double)] = []
+        var acknowledged: [(Double, Double)] = []
+        var kafka: [(Double, Double)] = []
         for (previous, point) in zip(points, points.dropFirst()) {
             let seconds = point.seconds - previous.seconds
             guard seconds > 0 else { continue }

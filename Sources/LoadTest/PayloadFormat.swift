@@ -22,7 +22,7 @@ public struct PayloadFormat: Sendable {
     /// The inside of a JSON object text (nil when it is not one), e.g. `"a":1` for `{"a":1}`.
     public static func templateBody(_ template: String) -> String? {
         guard let data = template.data(using: .utf8),
-              (try? JSONSerialization.jsonObject(with: data)) is [String: Any]
+            (try? JSONSerialization.jsonObject(with: data)) is [String: Any]
         else { return nil }
         let trimmed = template.trimmingCharacters(in: .whitespacesAndNewlines)
         return String(trimmed.dropFirst().dropLast()).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -75,7 +75,10 @@ public struct MessageMarker: Sendable, Hashable {
             }
             var i = index + key.count
             while i < count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == UInt8(ascii: ":") { i += 1 }
-            guard i < count, bytes[i] == UInt8(ascii: "\"") else { index += 1; continue }
+            guard i < count, bytes[i] == UInt8(ascii: "\"") else {
+                index += 1
+                continue
+            }
             i += 1
             guard i + run.count < count, run.indices.allSatisfy({ bytes[i + $0] == run[$0] }), bytes[i + run.count] == UInt8(ascii: ".") else { return nil }
             i += run.count + 1

@@ -10,9 +10,10 @@ struct ProgressLine {
         let now = ContinuousClock.now
         let seconds = max((now - self.lastTime).seconds, 0.001)
         let rate = Double(snapshot.sent - self.lastSent) / seconds
-        var line = String(format: "[%4.0fs] connected %d/%d  sent %d (%.0f/s)  acked %d p99 %.1f ms",
-                          elapsed.seconds, snapshot.connected, devices, snapshot.sent, rate, snapshot.acknowledged,
-                          Double(snapshot.ackLatency.valueAtPercentile(99)) / 1000)
+        var line = String(
+            format: "[%4.0fs] connected %d/%d  sent %d (%.0f/s)  acked %d p99 %.1f ms",
+            elapsed.seconds, snapshot.connected, devices, snapshot.sent, rate, snapshot.acknowledged,
+            Double(snapshot.ackLatency.valueAtPercentile(99)) / 1000)
         if let kafka {
             let kafkaRate = Double(kafka.matched - self.lastMatched) / seconds
             line += String(format: "  kafka %d (%.0f/s) p99 %.1f ms", kafka.matched, kafkaRate, Double(kafka.latency.valueAtPercentile(99)) / 1000)

@@ -24,12 +24,13 @@ public struct RunTimeline: Sendable, Encodable {
     mutating func record(seconds: Double, snapshot: LoadSnapshot, kafka: KafkaTracker.Snapshot?) {
         let ack = Self.since(self.lastAck, snapshot.ackLatency)
         let kafkaInterval = kafka.map { Self.since(self.lastKafka, $0.latency) }
-        self.points.append(Point(
-            seconds: (seconds * 10).rounded() / 10, connected: snapshot.connected, sent: snapshot.sent,
-            acknowledged: snapshot.acknowledged, kafkaMatched: kafka?.matched,
-            ackP50: Self.milliseconds(ack, 50), ackP99: Self.milliseconds(ack, 99),
-            kafkaP99: kafkaInterval.flatMap { Self.milliseconds($0, 99) }
-        ))
+        self.points.append(
+            Point(
+                seconds: (seconds * 10).rounded() / 10, connected: snapshot.connected, sent: snapshot.sent,
+                acknowledged: snapshot.acknowledged, kafkaMatched: kafka?.matched,
+                ackP50: Self.milliseconds(ack, 50), ackP99: Self.milliseconds(ack, 99),
+                kafkaP99: kafkaInterval.flatMap { Self.milliseconds($0, 99) }
+            ))
         self.lastAck = snapshot.ackLatency
         if let kafka { self.lastKafka = kafka.latency }
     }

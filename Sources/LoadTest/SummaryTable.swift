@@ -11,7 +11,10 @@ extension RunSummary {
         lines.append("loadtest run \(run): \(devices) devices (\(transport)) on \(target), tenant \(tenant), \(String(format: "%.1f", elapsedSeconds)) s")
         row("connects", "\(connect.succeeded) ok, \(connect.failed) failed, \(connect.subscribed) subscribed, \(connect.closedUnexpectedly) closed unexpectedly")
         row("connect latency", latency(connect.latency))
-        row("publishes (QoS \(publish.qos))", "\(publish.sent) sent, \(publish.acknowledged) acknowledged, \(publish.unacknowledged) unacknowledged, \(publish.skippedTicks) skipped (\(String(format: "%.0f", publish.perSecond))/s)")
+        row(
+            "publishes (QoS \(publish.qos))",
+            "\(publish.sent) sent, \(publish.acknowledged) acknowledged, \(publish.unacknowledged) unacknowledged, \(publish.skippedTicks) skipped (\(String(format: "%.0f", publish.perSecond))/s)"
+        )
         row("PUBACK latency", latency(publish.ackLatency))
         row("  after connect phase", latency(publish.steadyAckLatency))
         if let kafka {

@@ -9,7 +9,9 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Runs one broker benchmark scenario and prints its result as JSON.")
 
     enum Scenario: String, ExpressibleByArgument, CaseIterable {
-        case fanIn = "fan-in", fanOut = "fan-out", idle, storm
+        case fanIn = "fan-in"
+        case fanOut = "fan-out"
+        case idle, storm
     }
 
     @Option(help: "fan-in, fan-out, idle or storm") var scenario: Scenario
@@ -53,7 +55,9 @@ struct Bench: AsyncParsableCommand {
         guard let qos = QoS(rawValue: UInt8(clamping: self.qos)) else { throw ValidationError("--qos must be 0, 1 or 2") }
         switch self.scenario {
         case .fanIn:
-            return try await BenchScenarios.fanIn(runner: runner, qos: qos, publishers: self.publishers, messagesPerPublisher: self.messages, ratePerPublisher: self.rate, persistentConsumers: self.persistentConsumers)
+            return try await BenchScenarios.fanIn(
+                runner: runner, qos: qos, publishers: self.publishers, messagesPerPublisher: self.messages, ratePerPublisher: self.rate,
+                persistentConsumers: self.persistentConsumers)
         case .fanOut:
             return try await BenchScenarios.fanOut(runner: runner, subscribers: self.subscribers, messages: self.messages)
         case .idle:

@@ -56,7 +56,7 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         var environment = ProcessInfo.processInfo.environment
-        for case let (name, value?) in overrides { environment[name] = value }
+        for case (let name, let value?) in overrides { environment[name] = value }
         // Log lines would break the progress line: warnings and worse unless LOG_LEVEL says otherwise.
         environment["LOG_LEVEL"] = environment["LOG_LEVEL"] ?? "warning"
         var reader = EnvironmentReader(environment)

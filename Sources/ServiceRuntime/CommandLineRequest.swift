@@ -43,8 +43,10 @@ extension ServiceMain {
         } catch {
             failure = error
         }
-        var lines = ["\(name) \(ProductVersion.current): configured by environment variables only.", "",
-                     "Settings (value now; \"default\" when the variable is unset):"]
+        var lines = [
+            "\(name) \(ProductVersion.current): configured by environment variables only.", "",
+            "Settings (value now; \"default\" when the variable is unset):",
+        ]
         let entries = reader.effectiveConfiguration
         let width = entries.map(\.name.count).max() ?? 0
         for entry in entries {

@@ -95,27 +95,30 @@ public final class InFlightWindow: Sendable {
     /// `items` are done: wakes producers waiting for room and, when the window empties, the drain.
     public func release(_ items: Int = 1) {
         guard items > 0 else { return }
-        resume(state.withLockedValue { state in
-            precondition(state.count >= items, "released \(items) of \(state.count) items in flight")
-            state.count -= items
-            return state.takeSatisfied()
-        })
+        resume(
+            state.withLockedValue { state in
+                precondition(state.count >= items, "released \(items) of \(state.count) items in flight")
+                state.count -= items
+                return state.takeSatisfied()
+            })
     }
 
     /// While paused there is no room (the downstream is unavailable); resuming wakes producers.
     public func setPaused(_ paused: Bool) {
-        resume(state.withLockedValue { state in
-            state.isPaused = paused
-            return state.takeSatisfied()
-        })
+        resume(
+            state.withLockedValue { state in
+                state.isPaused = paused
+                return state.takeSatisfied()
+            })
     }
 
     /// Admits nothing any more: waiting producers are turned away (`acquire` returns false).
     public func close() {
-        resume(state.withLockedValue { state in
-            state.isClosed = true
-            return state.takeSatisfied()
-        })
+        resume(
+            state.withLockedValue { state in
+                state.isClosed = true
+                return state.takeSatisfied()
+            })
     }
 
     /// Waits until no item is in flight, or `timeout`; returns whether it emptied. The timeout is

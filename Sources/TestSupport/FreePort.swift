@@ -24,7 +24,8 @@ public enum FreePort {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: port).get() {
+                .connect(host: "127.0.0.1", port: port).get()
+            {
                 try? await channel.close()
                 return
             }

@@ -1,7 +1,8 @@
-@testable import BrokerStore
 import Foundation
 import NIOCore
 import XCTest
+
+@testable import BrokerStore
 
 final class CompactionTests: XCTestCase {
     /// Inserting and then deleting 20 000 messages of 2 KiB (about 40 MB) gives the space back:
@@ -17,11 +18,12 @@ final class CompactionTests: XCTestCase {
         let count = 20_000
         for start in stride(from: 0, to: count, by: 500) {
             // Random payloads: compression must not hide the data.
-            try await store.commit((start..<start + 500).map { i in
-                var message = Fixtures.message(UInt64(i))
-                message.payload = Fixtures.randomPayload(2048)
-                return .putMessage(Fixtures.device, message)
-            })
+            try await store.commit(
+                (start..<start + 500).map { i in
+                    var message = Fixtures.message(UInt64(i))
+                    message.payload = Fixtures.randomPayload(2048)
+                    return .putMessage(Fixtures.device, message)
+                })
         }
         try store.flush()
         let full = try Fixtures.directorySize(path)
@@ -50,11 +52,13 @@ final class CompactionTests: XCTestCase {
         defer { store.close() }
         try store.flush()
         let baseline = try Fixtures.directorySize(path)
-        try await store.commit([.putSession(Fixtures.session())] + (0..<5000).map { i in
-            var message = Fixtures.message(UInt64(i))
-            message.payload = Fixtures.randomPayload(1024)
-            return .putMessage(Fixtures.device, message)
-        })
+        try await store.commit(
+            [.putSession(Fixtures.session())]
+                + (0..<5000).map { i in
+                    var message = Fixtures.message(UInt64(i))
+                    message.payload = Fixtures.randomPayload(1024)
+                    return .putMessage(Fixtures.device, message)
+                })
         try store.flush()
         try await store.commit([.deleteSession(Fixtures.device)])
         try store.compact()

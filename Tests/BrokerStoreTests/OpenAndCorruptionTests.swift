@@ -1,7 +1,8 @@
-@testable import BrokerStore
 import Foundation
 import NIOCore
 import XCTest
+
+@testable import BrokerStore
 
 final class OpenAndCorruptionTests: XCTestCase {
     private func assertOpenFails(_ path: String, file: StaticString = #filePath, line: UInt = #line) {
@@ -101,14 +102,16 @@ final class OpenAndCorruptionTests: XCTestCase {
         let bad = KeyLayout.message(Fixtures.device, sequence: 2)
         let badVersion = KeyLayout.message(Fixtures.device, sequence: 3)
         let orphan = KeyLayout.message(Fixtures.other, sequence: 1)
-        try store.database.write([[
-            .put(key: bad, value: [1, 1, 0, 0, 0xFF, 0xFF, 0xFF]),
-            .put(key: badVersion, value: [9, 1, 0, 0]),
-            .put(key: orphan, value: ValueCodec.encode(Fixtures.message(1))),
-            .put(key: KeyLayout.session(SessionKey(owner: "x", clientID: "y")), value: []),
-            .put(key: [KeyKind.message.rawValue, 0, 0], value: []),
-            .put(key: KeyLayout.retained(topic: "t"), value: [1, 7]),
-        ]])
+        try store.database.write([
+            [
+                .put(key: bad, value: [1, 1, 0, 0, 0xFF, 0xFF, 0xFF]),
+                .put(key: badVersion, value: [9, 1, 0, 0]),
+                .put(key: orphan, value: ValueCodec.encode(Fixtures.message(1))),
+                .put(key: KeyLayout.session(SessionKey(owner: "x", clientID: "y")), value: []),
+                .put(key: [KeyKind.message.rawValue, 0, 0], value: []),
+                .put(key: KeyLayout.retained(topic: "t"), value: [1, 7]),
+            ]
+        ])
         let state = try store.recoverAll()
         XCTAssertEqual(state.sessions.count, 1)
         XCTAssertEqual(state.sessions[Fixtures.device]?.messages, [Fixtures.message(1)])

@@ -1,8 +1,9 @@
-@testable import BrokerStore
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import XCTest
+
+@testable import BrokerStore
 
 final class RoundTripTests: XCTestCase {
     func testEveryKindSurvivesCloseAndReopen() async throws {
@@ -64,11 +65,14 @@ final class RoundTripTests: XCTestCase {
         let store = try BrokerStore.open(path: try Fixtures.directory())
         defer { store.close() }
         // Keys whose bytes would collide without length prefixes ("ab"+"c" vs "a"+"bc").
-        let lookalikes = [SessionKey(owner: "ab", clientID: "c"), SessionKey(owner: "a", clientID: "bc"),
-                          SessionKey(owner: Fixtures.device.owner, clientID: Fixtures.device.clientID + "0")]
+        let lookalikes = [
+            SessionKey(owner: "ab", clientID: "c"), SessionKey(owner: "a", clientID: "bc"),
+            SessionKey(owner: Fixtures.device.owner, clientID: Fixtures.device.clientID + "0"),
+        ]
         for key in [Fixtures.device, Fixtures.other] + lookalikes {
-            try await store.commit([.putSession(Fixtures.session(key)), .putInboundQoS2(key, packetID: 1)]
-                + (1...50).map { .putMessage(key, Fixtures.message($0)) })
+            try await store.commit(
+                [.putSession(Fixtures.session(key)), .putInboundQoS2(key, packetID: 1)]
+                    + (1...50).map { .putMessage(key, Fixtures.message($0)) })
         }
         try await store.commit([.deleteSession(Fixtures.device), .deleteSession(lookalikes[0])])
         let state = try store.recoverAll()

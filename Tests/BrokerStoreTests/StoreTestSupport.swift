@@ -1,8 +1,9 @@
-@testable import BrokerStore
 import Foundation
 import NIOCore
 import TestSupport
 import XCTest
+
+@testable import BrokerStore
 
 enum Fixtures {
     static let device = SessionKey(owner: "tenant:device", clientID: "device-1")
@@ -21,8 +22,9 @@ enum Fixtures {
     }
 
     static func message(_ sequence: UInt64, payloadSize: Int = 16) -> StoredMessage {
-        StoredMessage(sequence: sequence, topic: "tenant:device/config", payload: ByteBuffer(repeating: UInt8(sequence % 251), count: payloadSize),
-                      qos: .atLeastOnce, retain: false)
+        StoredMessage(
+            sequence: sequence, topic: "tenant:device/config", payload: ByteBuffer(repeating: UInt8(sequence % 251), count: payloadSize),
+            qos: .atLeastOnce, retain: false)
     }
 
     /// Incompressible bytes (8 at a time: byte-wise random generation is slow in debug builds).

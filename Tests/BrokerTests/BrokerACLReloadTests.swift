@@ -12,11 +12,13 @@ import Testing
         try rules.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let authorizer = try ACLFileAuthorizer(path: file.path)
-        try await withTestBroker(configure: { configuration in
-            configuration.authorization = .aclFile
-            configuration.aclFile = file.path
-            configuration.aclReloadIntervalMilliseconds = 100
-        }, authorizer: authorizer) { broker in try await body(broker, file) }
+        try await withTestBroker(
+            configure: { configuration in
+                configuration.authorization = .aclFile
+                configuration.aclFile = file.path
+                configuration.aclReloadIntervalMilliseconds = 100
+            }, authorizer: authorizer
+        ) { broker in try await body(broker, file) }
     }
 
     @Test func changedRulesDropSubscriptionsAndPublishRightsOfOpenConnections() async throws {

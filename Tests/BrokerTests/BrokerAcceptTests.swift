@@ -1,6 +1,7 @@
-@testable import Broker
 import NIOCore
 import Testing
+
+@testable import Broker
 
 /// Every event loop accepts (one SO_REUSEPORT socket each), so a reconnect storm is not
 /// accepted by one thread; connections stay on the loop that accepted them.

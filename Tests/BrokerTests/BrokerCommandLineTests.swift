@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The real executable: `--help` lists the settings without starting anything, a stray argument
 /// stops it instead of starting a broker with defaults.

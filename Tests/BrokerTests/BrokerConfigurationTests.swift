@@ -31,8 +31,11 @@ import Testing
         #expect(try self.configuration(["BROKER_END_TO_END_ACK": "false"]).endToEndAcknowledgement == false)
     }
 
-    @Test(arguments: ["BROKER_END_TO_END_ACK", "BROKER_MAX_UNACKED_PUBLISHES", "BROKER_MAX_SESSIONS_PER_IDENTITY", "BROKER_MAX_RETAINED_MESSAGES", "BROKER_MAX_RETAINED_BYTES", "BROKER_SESSION_EXPIRY_SEC",
-                      "BROKER_MAX_CONNECT_PACKET_BYTES", "BROKER_MAX_CONNECTIONS", "BROKER_MAX_CONNECTIONS_PER_ADDRESS"])
+    @Test(arguments: [
+        "BROKER_END_TO_END_ACK", "BROKER_MAX_UNACKED_PUBLISHES", "BROKER_MAX_SESSIONS_PER_IDENTITY", "BROKER_MAX_RETAINED_MESSAGES", "BROKER_MAX_RETAINED_BYTES",
+        "BROKER_SESSION_EXPIRY_SEC",
+        "BROKER_MAX_CONNECT_PACKET_BYTES", "BROKER_MAX_CONNECTIONS", "BROKER_MAX_CONNECTIONS_PER_ADDRESS",
+    ])
     func badValueNamesTheVariable(_ name: String) {
         #expect {
             _ = try self.configuration([name: "lots"])

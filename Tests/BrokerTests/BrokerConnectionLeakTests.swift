@@ -1,10 +1,11 @@
-@testable import Broker
 import Logging
 import MQTTAuthorization
 import MQTTCore
 import NIOCore
 import NIOPosix
 import Testing
+
+@testable import Broker
 
 /// Nothing of a connection survives its close: after many open/close cycles (bare TCP, MQTT
 /// sessions, mutual TLS) the broker holds no more connection handlers than before.
@@ -38,10 +39,11 @@ import Testing
             let tls = try MQTTClientTLS.files(caFile: pki.path("ca.crt"), certificateFile: pki.path("device.crt"), keyFile: pki.path("device.key"), verifyHostname: false)
             let baseline = broker.live
             for n in 0..<60 {
-                let client = MQTTClient(configuration: MQTTClientConfiguration(
-                    host: "127.0.0.1", port: broker.tlsPort!, tls: tls, clientID: "tls-\(n % 5)", cleanSession: n.isMultiple(of: 2),
-                    reconnect: .disabled, eventLoopGroup: broker.group
-                ), logger: Logger(label: "leak-test"))
+                let client = MQTTClient(
+                    configuration: MQTTClientConfiguration(
+                        host: "127.0.0.1", port: broker.tlsPort!, tls: tls, clientID: "tls-\(n % 5)", cleanSession: n.isMultiple(of: 2),
+                        reconnect: .disabled, eventLoopGroup: broker.group
+                    ), logger: Logger(label: "leak-test"))
                 _ = try await client.connect()
                 try await client.disconnect()
                 await client.shutdown()

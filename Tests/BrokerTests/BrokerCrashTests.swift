@@ -1,8 +1,8 @@
 import Foundation
 import MQTTCore
 import NIOPosix
-import Testing
 import TestSupport
+import Testing
 
 /// The real broker process with a data directory, killed with SIGKILL and started again on the
 /// same directory: what it acknowledged is still there (BROKER_DATA_DIR).
@@ -167,10 +167,12 @@ import TestSupport
         let path = directory.appendingPathComponent("data").path
         try "not a store".write(toFile: path, atomically: true, encoding: .utf8)
         let log = directory.appendingPathComponent("broker.log").path
-        let process = try ChildProcess.spawn(try BuiltProducts.path("broker"), [], environment: [
-            "BROKER_BIND": "127.0.0.1", "BROKER_MQTT_PORT": "\(try await FreePort.find())", "BROKER_MQTTS_PORT": "0",
-            "BROKER_HTTP_PORT": "\(try await FreePort.find())", "BROKER_DATA_DIR": path, "BROKER_AUTHZ": "none",
-        ], logFile: log)
+        let process = try ChildProcess.spawn(
+            try BuiltProducts.path("broker"), [],
+            environment: [
+                "BROKER_BIND": "127.0.0.1", "BROKER_MQTT_PORT": "\(try await FreePort.find())", "BROKER_MQTTS_PORT": "0",
+                "BROKER_HTTP_PORT": "\(try await FreePort.find())", "BROKER_DATA_DIR": path, "BROKER_AUTHZ": "none",
+            ], logFile: log)
         let status = try await process.wait(timeout: .seconds(20))
         #expect(status != 0)
         let output = try String(contentsOfFile: log, encoding: .utf8)

@@ -6,14 +6,18 @@ import Testing
     @Test(arguments: [("mqttv31", 0), ("mqttv31", 1), ("mqttv31", 2), ("mqttv311", 0), ("mqttv311", 1), ("mqttv311", 2)])
     func mosquittoClientsExchangeAMessage(version: String, qos: Int) async throws {
         try await withTestBroker { broker in
-            let subscriber = try MosquittoClients.startSubscriber(port: broker.port, arguments: [
-                "-V", version, "-q", "\(qos)", "-t", "admin:d1/#", "-C", "1", "-v", "-i", "sub-\(version)-\(qos)",
-            ])
+            let subscriber = try MosquittoClients.startSubscriber(
+                port: broker.port,
+                arguments: [
+                    "-V", version, "-q", "\(qos)", "-t", "admin:d1/#", "-C", "1", "-v", "-i", "sub-\(version)-\(qos)",
+                ])
             try await Task.sleep(for: .milliseconds(400))
-            let published = try await MosquittoClients.run("mosquitto_pub", [
-                "-h", "127.0.0.1", "-p", "\(broker.port)", "-V", version, "-q", "\(qos)",
-                "-t", "admin:d1/attrs", "-m", "{\"temperature\":21}",
-            ])
+            let published = try await MosquittoClients.run(
+                "mosquitto_pub",
+                [
+                    "-h", "127.0.0.1", "-p", "\(broker.port)", "-V", version, "-q", "\(qos)",
+                    "-t", "admin:d1/attrs", "-m", "{\"temperature\":21}",
+                ])
             #expect(published.status == 0, "\(published.output)")
             let output = try await MosquittoClients.finish(subscriber)
             #expect(output == "admin:d1/attrs {\"temperature\":21}\n")
@@ -23,7 +27,10 @@ import Testing
     @Test func overlappingSubscriptionsDeliverOneCopyAtTheHighestQoS() async throws {
         try await withTestBroker { broker in
             let (subscriber, _) = try await RawClient.connect(broker, clientID: "overlap")
-            #expect(try await subscriber.subscribe([("a/+", .atMostOnce), ("a/#", .exactlyOnce), ("a/b", .atLeastOnce)]) == [.granted(.atMostOnce), .granted(.exactlyOnce), .granted(.atLeastOnce)])
+            #expect(
+                try await subscriber.subscribe([("a/+", .atMostOnce), ("a/#", .exactlyOnce), ("a/b", .atLeastOnce)]) == [
+                    .granted(.atMostOnce), .granted(.exactlyOnce), .granted(.atLeastOnce),
+                ])
             let (publisher, _) = try await RawClient.connect(broker, clientID: "pub")
             try await publisher.publish("a/b", "one", qos: .exactlyOnce, id: 9)
             let received = try await subscriber.nextPublish()

@@ -1,8 +1,8 @@
 import Foundation
 import MQTTCore
 import NIOPosix
-import Testing
 import TestSupport
+import Testing
 
 /// The real broker process reads its acl-file again on SIGHUP, long before its reload interval.
 @Suite struct BrokerSIGHUPTests {
@@ -11,9 +11,11 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: directory) }
         let acl = directory.appendingPathComponent("acl")
         try "topic readwrite a/#\n".write(to: acl, atomically: true, encoding: .utf8)
-        let broker = try await BrokerChild(dataDirectory: directory.appendingPathComponent("data").path, environment: [
-            "BROKER_AUTHZ": "acl-file", "BROKER_ACL_FILE": acl.path, "BROKER_ACL_RELOAD_INTERVAL_MS": "3600000",
-        ])
+        let broker = try await BrokerChild(
+            dataDirectory: directory.appendingPathComponent("data").path,
+            environment: [
+                "BROKER_AUTHZ": "acl-file", "BROKER_ACL_FILE": acl.path, "BROKER_ACL_RELOAD_INTERVAL_MS": "3600000",
+            ])
         defer { broker.stop() }
         let group = MultiThreadedEventLoopGroup.singleton
 

@@ -36,7 +36,10 @@ import Testing
     }
 
     @Test func offlineQueueKeepsQoS1MessagesInOrderUpToItsLimit() async throws {
-        try await withTestBroker(limits: { $0.maxQueued = 3; $0.maxInflight = 2 }) { broker in
+        try await withTestBroker(limits: {
+            $0.maxQueued = 3
+            $0.maxInflight = 2
+        }) { broker in
             let (subscriber, _) = try await RawClient.connect(broker, clientID: "offline", cleanSession: false)
             _ = try await subscriber.subscribe([("q/#", .atLeastOnce)])
             await subscriber.disconnect()

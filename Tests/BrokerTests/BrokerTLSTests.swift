@@ -12,12 +12,13 @@ import X509
 /// revocation.
 @Suite struct BrokerTLSTests {
     func withTLSBroker<T>(_ pki: TestPKI, authorizer: any Authorizer = DojotAuthorizer(), _ body: (TestBroker) async throws -> T) async throws -> T {
-        try await withTestBroker(configure: { configuration in
-            let files = pki.files
-            configuration.mqttsPort = 0
-            configuration.tls = .init(ca: files.ca, certificate: files.certificate, key: files.key, crl: files.crl)
-            configuration.tlsReloadIntervalMilliseconds = 100
-        }, authorizer: authorizer, body)
+        try await withTestBroker(
+            configure: { configuration in
+                let files = pki.files
+                configuration.mqttsPort = 0
+                configuration.tls = .init(ca: files.ca, certificate: files.certificate, key: files.key, crl: files.crl)
+                configuration.tlsReloadIntervalMilliseconds = 100
+            }, authorizer: authorizer, body)
     }
 
     func publish(_ pki: TestPKI, _ broker: TestBroker, as file: String?, topic: String, message: String, extra: [String] = []) async throws -> MosquittoClients.Result {
@@ -30,8 +31,14 @@ import X509
         try pki.issueClient("v2k-bridge-1", file: "v2k")
         try pki.issueClient("k2v-bridge", file: "k2v")
         try await withTLSBroker(pki) { broker in
-            let v2k = try MosquittoClients.startSubscriber(port: broker.tlsPort!, arguments: Array(pki.clientArguments(port: broker.tlsPort!, file: "v2k").dropFirst(4)) + ["-t", "$share/group/+/attrs", "-q", "1", "-C", "1", "-v", "-i", "v2k-bridge-1"])
-            let device = try MosquittoClients.startSubscriber(port: broker.tlsPort!, arguments: Array(pki.clientArguments(port: broker.tlsPort!, file: "device").dropFirst(4)) + ["-t", "admin:a1998e/config", "-q", "1", "-C", "1", "-i", "dev-sub"])
+            let v2k = try MosquittoClients.startSubscriber(
+                port: broker.tlsPort!,
+                arguments: Array(pki.clientArguments(port: broker.tlsPort!, file: "v2k").dropFirst(4)) + [
+                    "-t", "$share/group/+/attrs", "-q", "1", "-C", "1", "-v", "-i", "v2k-bridge-1",
+                ])
+            let device = try MosquittoClients.startSubscriber(
+                port: broker.tlsPort!,
+                arguments: Array(pki.clientArguments(port: broker.tlsPort!, file: "device").dropFirst(4)) + ["-t", "admin:a1998e/config", "-q", "1", "-C", "1", "-i", "dev-sub"])
             try await Task.sleep(for: .milliseconds(600))
             #expect(try await self.publish(pki, broker, as: "device", topic: "admin:a1998e/attrs", message: "{\"t\":1}").status == 0)
             #expect(try await self.publish(pki, broker, as: "k2v", topic: "admin:a1998e/config", message: "{\"target_temperature\":23}").status == 0)
@@ -45,7 +52,8 @@ import X509
         try pki.issueClient("admin:d1", file: "device")
         try pki.issueClient("v2k-bridge", file: "v2k")
         try await withTLSBroker(pki) { broker in
-            let v2k = try MosquittoClients.startSubscriber(port: broker.tlsPort!, arguments: Array(pki.clientArguments(port: broker.tlsPort!, file: "v2k").dropFirst(4)) + ["-t", "+/attrs", "-q", "1", "-C", "1", "-v"])
+            let v2k = try MosquittoClients.startSubscriber(
+                port: broker.tlsPort!, arguments: Array(pki.clientArguments(port: broker.tlsPort!, file: "v2k").dropFirst(4)) + ["-t", "+/attrs", "-q", "1", "-C", "1", "-v"])
             try await Task.sleep(for: .milliseconds(600))
             // Claiming another device's name changes nothing: its topic stays denied, its own allowed.
             _ = try await self.publish(pki, broker, as: "device", topic: "admin:d2/attrs", message: "spoof", extra: ["-u", "admin:d2"])

@@ -65,7 +65,10 @@ import Testing
     }
 
     @Test func retainedMessagesAreBoundedInCountAndBytes() async throws {
-        try await withTestBroker(limits: { $0.maxRetainedMessages = 3; $0.maxRetainedBytes = 1000 }) { broker in
+        try await withTestBroker(limits: {
+            $0.maxRetainedMessages = 3
+            $0.maxRetainedBytes = 1000
+        }) { broker in
             let (publisher, _) = try await RawClient.connect(broker, clientID: "pub")
             let (live, _) = try await RawClient.connect(broker, clientID: "live")
             _ = try await live.subscribe([("r/#", .atMostOnce)])

@@ -1,8 +1,9 @@
-@testable import Broker
 import MQTTAuthorization
 import MQTTCore
 import NIOCore
 import Testing
+
+@testable import Broker
 
 /// The broker's connection state machine on its own: inputs in, decisions out, time from a
 /// virtual clock (milliseconds passed in by the test).
@@ -29,7 +30,8 @@ import Testing
         machine.channelActive(now: now)
         let connect = ConnectPacket(clientID: "d1", cleanSession: cleanSession, keepAlive: keepAlive, will: will, username: "admin:d1")
         guard case .connect(let packet) = machine.packetReceived(.connect(connect)),
-              case .authorize(let client) = machine.connectReceived(packet, generatedClientID: { "auto" }) else {
+            case .authorize(let client) = machine.connectReceived(packet, generatedClientID: { "auto" })
+        else {
             throw TestFailure("CONNECT not taken")
         }
         _ = machine.connectAuthorized(policy: (policy ?? Self.device).connectionPolicy(for: client), now: now, jitter: 0)
@@ -49,31 +51,46 @@ import Testing
         var machine = Machine(settings: Self.settings())
         machine.channelActive(now: 1_000)
         #expect(machine.nextDeadline == 11_000)
-        guard case .none = machine.timerFired(now: 10_999) else { Issue.record("closed early"); return }
-        guard case .close(.connectTimeout) = machine.timerFired(now: 11_000) else { Issue.record("not closed"); return }
+        guard case .none = machine.timerFired(now: 10_999) else {
+            Issue.record("closed early")
+            return
+        }
+        guard case .close(.connectTimeout) = machine.timerFired(now: 11_000) else {
+            Issue.record("not closed")
+            return
+        }
         #expect(machine.nextDeadline == nil)
-        guard case .none = machine.packetReceived(.pingreq) else { Issue.record("packet after close handled"); return }
+        guard case .none = machine.packetReceived(.pingreq) else {
+            Issue.record("packet after close handled")
+            return
+        }
     }
 
     @Test func firstPacketMustBeConnect() {
         var machine = Machine(settings: Self.settings())
         machine.channelActive(now: 0)
-        guard case .close(.protocolViolation) = machine.packetReceived(.pingreq) else { Issue.record("PINGREQ before CONNECT taken"); return }
+        guard case .close(.protocolViolation) = machine.packetReceived(.pingreq) else {
+            Issue.record("PINGREQ before CONNECT taken")
+            return
+        }
     }
 
     @Test func clientIDRules() {
         var machine = Machine(settings: Self.settings())
         guard case .refuse(.identifierRejected, _) = machine.connectReceived(ConnectPacket(clientID: "", cleanSession: false), generatedClientID: { "x" }) else {
-            Issue.record("empty id with a persistent session accepted"); return
+            Issue.record("empty id with a persistent session accepted")
+            return
         }
         machine = Machine(settings: Self.settings())
         guard case .authorize(let client) = machine.connectReceived(ConnectPacket(clientID: "", cleanSession: true), generatedClientID: { "auto-1" }) else {
-            Issue.record("empty id with a clean session refused"); return
+            Issue.record("empty id with a clean session refused")
+            return
         }
         #expect(client.clientID == "auto-1")
         machine = Machine(settings: Self.settings())
         guard case .refuse(.identifierRejected, _) = machine.connectReceived(ConnectPacket(clientID: String(repeating: "a", count: 24)), generatedClientID: { "x" }) else {
-            Issue.record("over-long id accepted"); return
+            Issue.record("over-long id accepted")
+            return
         }
     }
 
@@ -92,9 +109,15 @@ import Testing
         var (machine, _) = try Self.connected(keepAlive: 10)
         #expect(machine.nextDeadline == 15_000)
         machine.readCompleted(now: 10_000)
-        guard case .none = machine.timerFired(now: 15_000) else { Issue.record("expired despite a read"); return }
+        guard case .none = machine.timerFired(now: 15_000) else {
+            Issue.record("expired despite a read")
+            return
+        }
         #expect(machine.nextDeadline == 25_000)
-        guard case .close(.keepaliveExpired) = machine.timerFired(now: 25_000) else { Issue.record("not expired"); return }
+        guard case .close(.keepaliveExpired) = machine.timerFired(now: 25_000) else {
+            Issue.record("not expired")
+            return
+        }
     }
 
     @Test func zeroKeepAliveNeedsNoTimer() throws {
@@ -106,7 +129,10 @@ import Testing
         var (machine, _) = try Self.connected(Self.settings(lifetime: 60_000, jitter: 50), now: 5_000)
         // jitter 0 drawn: the full lifetime.
         #expect(machine.nextDeadline == 65_000)
-        guard case .close(.lifetimeOver(milliseconds: 60_000)) = machine.timerFired(now: 65_000) else { Issue.record("lifetime not over"); return }
+        guard case .close(.lifetimeOver(milliseconds: 60_000)) = machine.timerFired(now: 65_000) else {
+            Issue.record("lifetime not over")
+            return
+        }
 
         var spread = Machine(settings: Self.settings(lifetime: 60_000, jitter: 50))
         guard case .authorize(let client) = spread.connectReceived(ConnectPacket(clientID: "d", keepAlive: 0, username: "admin:d1"), generatedClientID: { "" }) else { return }
@@ -125,35 +151,56 @@ import Testing
 
     @Test func packetsWaitForTheSessionInOrder() {
         var machine = Machine(settings: Self.settings())
-        guard case .authorize(let client) = machine.connectReceived(ConnectPacket(clientID: "d1", cleanSession: false, username: "admin:d1"), generatedClientID: { "" }) else { return }
+        guard case .authorize(let client) = machine.connectReceived(ConnectPacket(clientID: "d1", cleanSession: false, username: "admin:d1"), generatedClientID: { "" }) else {
+            return
+        }
         _ = machine.connectAuthorized(policy: Self.device.connectionPolicy(for: client), now: 0, jitter: 0)
         for packet in [MQTTPacket.pingreq, .puback(packetID: 7)] {
-            guard case .none = machine.packetReceived(packet) else { Issue.record("handled before the session arrived"); return }
+            guard case .none = machine.packetReceived(packet) else {
+                Issue.record("handled before the session arrived")
+                return
+            }
         }
-        guard case .start(let connack, let backlog) = machine.sessionArrived(FakeSession(), resumed: true) else { Issue.record("not started"); return }
+        guard case .start(let connack, let backlog) = machine.sessionArrived(FakeSession(), resumed: true) else {
+            Issue.record("not started")
+            return
+        }
         #expect(connack.sessionPresent)
         #expect(backlog == [.pingreq, .puback(packetID: 7)])
     }
 
     @Test func sessionArrivingAfterTheCloseIsAbandoned() {
         var machine = Machine(settings: Self.settings())
-        guard case .authorize(let client) = machine.connectReceived(ConnectPacket(clientID: "d1", cleanSession: true, username: "admin:d1"), generatedClientID: { "" }) else { return }
+        guard case .authorize(let client) = machine.connectReceived(ConnectPacket(clientID: "d1", cleanSession: true, username: "admin:d1"), generatedClientID: { "" }) else {
+            return
+        }
         _ = machine.connectAuthorized(policy: Self.device.connectionPolicy(for: client), now: 0, jitter: 0)
-        guard case .none = machine.connectionClosed(draining: false) else { Issue.record("ended a session it never had"); return }
-        guard case .abandon(_, endSession: true) = machine.sessionArrived(FakeSession(), resumed: false) else { Issue.record("not abandoned"); return }
+        guard case .none = machine.connectionClosed(draining: false) else {
+            Issue.record("ended a session it never had")
+            return
+        }
+        guard case .abandon(_, endSession: true) = machine.sessionArrived(FakeSession(), resumed: false) else {
+            Issue.record("not abandoned")
+            return
+        }
     }
 
     // MARK: Packets
 
     @Test func protocolRulesOfAConnectedClient() throws {
         var (machine, _) = try Self.connected()
-        guard case .write(.pingresp) = machine.packetReceived(.pingreq) else { Issue.record("no PINGRESP"); return }
+        guard case .write(.pingresp) = machine.packetReceived(.pingreq) else {
+            Issue.record("no PINGRESP")
+            return
+        }
         guard case .close(.protocolViolation) = machine.packetReceived(.suback(SubAckPacket(packetID: 1, returnCodes: []))) else {
-            Issue.record("SUBACK from a client taken"); return
+            Issue.record("SUBACK from a client taken")
+            return
         }
         (machine, _) = try Self.connected()
         guard case .close(.protocolViolation("second CONNECT")) = machine.packetReceived(.connect(ConnectPacket(clientID: "d1"))) else {
-            Issue.record("second CONNECT taken"); return
+            Issue.record("second CONNECT taken")
+            return
         }
     }
 
@@ -161,10 +208,14 @@ import Testing
         let will = ConnectPacket.Will(topic: "admin:d1/attrs", payload: ByteBuffer(string: "{}"))
         var (machine, session) = try Self.connected(will: will)
         guard case .close(.publishDenied(topic: "admin:d2/attrs")) = machine.publishReceived(Self.publish("admin:d2/attrs"), draining: false) else {
-            Issue.record("denied publish routed"); return
+            Issue.record("denied publish routed")
+            return
         }
         // The will is published on a close the client did not ask for [MQTT-3.1.2-8].
-        guard case .end(let ended, will: .some, cleanSession: true) = machine.connectionClosed(draining: false) else { Issue.record("session not ended"); return }
+        guard case .end(let ended, will: .some, cleanSession: true) = machine.connectionClosed(draining: false) else {
+            Issue.record("session not ended")
+            return
+        }
         #expect(ended === session)
     }
 
@@ -172,22 +223,37 @@ import Testing
         let will = ConnectPacket.Will(topic: "admin:d1/attrs", payload: ByteBuffer(string: "{}"))
         var (machine, _) = try Self.connected(will: will)
         _ = machine.packetReceived(.disconnect)
-        guard case .end(_, will: nil, _) = machine.connectionClosed(draining: false) else { Issue.record("will after DISCONNECT"); return }
+        guard case .end(_, will: nil, _) = machine.connectionClosed(draining: false) else {
+            Issue.record("will after DISCONNECT")
+            return
+        }
 
         (machine, _) = try Self.connected(will: will)
-        guard case .end(_, will: .some, _) = machine.connectionClosed(draining: false) else { Issue.record("no will after a lost connection"); return }
+        guard case .end(_, will: .some, _) = machine.connectionClosed(draining: false) else {
+            Issue.record("no will after a lost connection")
+            return
+        }
 
         (machine, _) = try Self.connected(will: will)
-        guard case .end(_, will: nil, _) = machine.connectionClosed(draining: true) else { Issue.record("will while shutting down"); return }
+        guard case .end(_, will: nil, _) = machine.connectionClosed(draining: true) else {
+            Issue.record("will while shutting down")
+            return
+        }
 
         (machine, _) = try Self.connected(will: will)
         machine.takenOver()
-        guard case .none = machine.connectionClosed(draining: false) else { Issue.record("a taken-over connection ended the session"); return }
+        guard case .none = machine.connectionClosed(draining: false) else {
+            Issue.record("a taken-over connection ended the session")
+            return
+        }
     }
 
     @Test func drainingRefusesPublishesUnacknowledged() throws {
         var (machine, _) = try Self.connected()
-        guard case .close(.draining) = machine.publishReceived(Self.publish(), draining: true) else { Issue.record("publish taken while draining"); return }
+        guard case .close(.draining) = machine.publishReceived(Self.publish(), draining: true) else {
+            Issue.record("publish taken while draining")
+            return
+        }
     }
 
     // MARK: Acknowledgements and backpressure
@@ -249,11 +315,17 @@ import Testing
         let paused = machine.groupFull(group, now: 100)
         #expect(paused == .pause)
         #expect(machine.nextDeadline == 110)
-        guard case .checkGroupRoom(let checked) = machine.timerFired(now: 110), checked === group else { Issue.record("group not checked"); return }
+        guard case .checkGroupRoom(let checked) = machine.timerFired(now: 110), checked === group else {
+            Issue.record("group not checked")
+            return
+        }
         let stillFull = machine.groupRoomChecked(hasRoom: false, now: 110)
         #expect(stillFull == nil)
         #expect(machine.nextDeadline == 120)
-        guard case .checkGroupRoom = machine.timerFired(now: 120) else { Issue.record("group not checked again"); return }
+        guard case .checkGroupRoom = machine.timerFired(now: 120) else {
+            Issue.record("group not checked again")
+            return
+        }
         let resumed = machine.groupRoomChecked(hasRoom: true, now: 120)
         #expect(resumed == .resume)
         #expect(machine.nextDeadline == nil)
@@ -263,9 +335,12 @@ import Testing
 
     @Test func subscriptionsAreJudgedOneByOne() throws {
         var (machine, _) = try Self.connected()
-        let decision = machine.subscriptionsRequested(SubscribePacket(packetID: 1, subscriptions: [
-            .init(filter: "admin:d1/config", qos: .atLeastOnce), .init(filter: "admin:d2/config", qos: .atLeastOnce), .init(filter: "$share//x", qos: .atMostOnce),
-        ]))
+        let decision = machine.subscriptionsRequested(
+            SubscribePacket(
+                packetID: 1,
+                subscriptions: [
+                    .init(filter: "admin:d1/config", qos: .atLeastOnce), .init(filter: "admin:d2/config", qos: .atLeastOnce), .init(filter: "$share//x", qos: .atMostOnce),
+                ]))
         #expect(decision.returnCodes == [.granted(.atLeastOnce), .failure, .failure])
         #expect(decision.denied == ["admin:d2/config"])
         #expect(decision.granted.map(\.filter) == ["admin:d1/config"])

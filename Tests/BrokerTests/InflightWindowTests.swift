@@ -1,7 +1,8 @@
-@testable import Broker
 import MQTTCore
 import NIOCore
 import Testing
+
+@testable import Broker
 
 @Suite struct InflightWindowTests {
     func message(_ n: Int, qos: QoS = .atLeastOnce) -> OutboundMessage {

@@ -1,6 +1,7 @@
-@testable import K2VBridge
 import NIOConcurrencyHelpers
 import Testing
+
+@testable import K2VBridge
 
 @Suite(.timeLimit(.minutes(1))) struct BridgeFlowTests {
     let partition = PartitionID(topic: "t", partition: 0)

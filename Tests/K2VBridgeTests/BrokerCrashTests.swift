@@ -1,9 +1,10 @@
 import Foundation
 import Kafka
-@testable import K2VBridge
 import NIOPosix
-import Testing
 import TestSupport
+import Testing
+
+@testable import K2VBridge
 
 /// k2v-bridge's configure events handed to a broker with a data directory (acknowledged, offsets
 /// committed) survive the broker's SIGKILL: the offline device gets every one after the restart.

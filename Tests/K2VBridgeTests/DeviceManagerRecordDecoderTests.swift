@@ -1,6 +1,7 @@
-@testable import K2VBridge
 import NIOCore
 import Testing
+
+@testable import K2VBridge
 
 @Suite struct DeviceManagerRecordDecoderTests {
     let decoder = DeviceManagerRecordDecoder(events: ["configure"], maxPayloadBytes: 64, maxPacketBytes: 100)
@@ -11,13 +12,16 @@ import Testing
     }
 
     @Test func configureEventBecomesThePublishOfItsAttributes() {
-        let action = decode(#"{"event":"configure","meta":{"service":"admin","timestamp":1616180000000},"data":{"id":"a1998e","attrs":{"target_temperature":23}}}"#, tenant: "admin")
+        let action = decode(
+            #"{"event":"configure","meta":{"service":"admin","timestamp":1616180000000},"data":{"id":"a1998e","attrs":{"target_temperature":23}}}"#, tenant: "admin")
         #expect(action == .publish(DeviceConfiguration(tenant: "admin", deviceID: "a1998e", payload: Array(#"{"target_temperature":23}"#.utf8))))
         if case .publish(let device) = action { #expect(device.topic == "admin:a1998e/config") }
     }
 
     @Test func attributesKeepKeyOrderAndNumberSpellingWithoutWhitespace() {
-        let action = decode("{ \"event\" : \"configure\", \"meta\": {\"service\": \"t\"},\n \"data\": {\"attrs\": { \"z\": 1.50, \"a\": [1, \"x y\", {\"k\": \"\\\" }\"}], \"m\": null }, \"id\": \"d\"} }", tenant: "t")
+        let action = decode(
+            "{ \"event\" : \"configure\", \"meta\": {\"service\": \"t\"},\n \"data\": {\"attrs\": { \"z\": 1.50, \"a\": [1, \"x y\", {\"k\": \"\\\" }\"}], \"m\": null }, \"id\": \"d\"} }",
+            tenant: "t")
         let expected = #"{"z":1.50,"a":[1,"x y",{"k":"\" }"}],"m":null}"#
         #expect(action == .publish(DeviceConfiguration(tenant: "t", deviceID: "d", payload: Array(expected.utf8))))
     }
@@ -49,7 +53,10 @@ import Testing
         (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b","attrs":{"t":1,"t":2}}}"#, "duplicate member \"t\""),
         (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b","attrs":{"t":1e400}}}"#, "number out of range"),
         (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b","attrs":{"t":"\udc00"}}}"#, "unpaired surrogate"),
-        (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"0123456789012345678901234567890123456789","attrs":{"t":"0123456789012345678901234567890123456789012345"}}}"#, "more than the broker's 100"),
+        (
+            #"{"event":"configure","meta":{"service":"a"},"data":{"id":"0123456789012345678901234567890123456789","attrs":{"t":"0123456789012345678901234567890123456789012345"}}}"#,
+            "more than the broker's 100"
+        ),
         (#"{"event":"configure","meta":{"service":"a"},"data":{"id":"b","attrs":{"long":"0123456789012345678901234567890123456789012345678901234567890"}}}"#, "more than 64"),
     ])
     func malformedRecordsSayWhy(record: String, reason: String) {

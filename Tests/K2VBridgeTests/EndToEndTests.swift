@@ -1,7 +1,8 @@
 import Kafka
-@testable import K2VBridge
 import NIOPosix
 import Testing
+
+@testable import K2VBridge
 
 @Suite(.timeLimit(.minutes(1))) struct EndToEndTests {
     /// kcat -> mock Kafka -> k2v-bridge (mutual TLS, dojot authorization) -> our broker -> mosquitto_sub.
@@ -23,18 +24,22 @@ import Testing
             configuration.keyFile = pki.path("bridge.key")
             let bridge = try RunningBridge.start(configuration)
 
-            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "admin.dojot.device-manager.device", lines: [
-                "admin:a1998e\t" + #"{"event":"configure","meta":{"service":"admin","timestamp":1616180000000},"data":{"id":"a1998e","attrs":{"target_temperature":23}}}"#,
-            ])
+            try await Kcat.produce(
+                bootstrap: cluster.bootstrapServers, topic: "admin.dojot.device-manager.device",
+                lines: [
+                    "admin:a1998e\t" + #"{"event":"configure","meta":{"service":"admin","timestamp":1616180000000},"data":{"id":"a1998e","attrs":{"target_temperature":23}}}"#
+                ])
             #expect(try await device.output(timeout: .seconds(30)) == #"{"target_temperature":23}"# + "\n")
             _ = try await eventually("readiness") { bridge.readiness.isReady ? true : nil }
 
             let newcomer = try MosquittoSubscriber.start(port: plainPort, device: "tenant2:dev9", count: 1)
             defer { newcomer.process.signal(SIGKILL) }
             try cluster.createTopic("tenant2.dojot.device-manager.device", partitions: 1)
-            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: "tenant2.dojot.device-manager.device", lines: [
-                "tenant2:dev9\t" + #"{"event":"configure","meta":{"service":"tenant2"},"data":{"id":"dev9","attrs":{"led":"on"}}}"#,
-            ])
+            try await Kcat.produce(
+                bootstrap: cluster.bootstrapServers, topic: "tenant2.dojot.device-manager.device",
+                lines: [
+                    "tenant2:dev9\t" + #"{"event":"configure","meta":{"service":"tenant2"},"data":{"id":"dev9","attrs":{"led":"on"}}}"#
+                ])
             #expect(try await newcomer.output(timeout: .seconds(20)) == #"{"led":"on"}"# + "\n")
             try await bridge.stop()
             #expect(bridge.metrics.acknowledged.count == 2)
@@ -107,11 +112,13 @@ import Testing
             let device = devices.ids[0]
             let id = device.split(separator: ":")[1]
             let big = String(repeating: "x", count: 5000)
-            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, lines: [
-                configureEvent(device: device, seq: 0),
-                "\(device)\t{\"event\":\"configure\",\"meta\":{\"service\":\"\(tenant)\"},\"data\":{\"id\":\"\(id)\",\"attrs\":{\"big\":\"\(big)\"}}}",
-                configureEvent(device: device, seq: 1),
-            ])
+            try await Kcat.produce(
+                bootstrap: cluster.bootstrapServers, topic: topic,
+                lines: [
+                    configureEvent(device: device, seq: 0),
+                    "\(device)\t{\"event\":\"configure\",\"meta\":{\"service\":\"\(tenant)\"},\"data\":{\"id\":\"\(id)\",\"attrs\":{\"big\":\"\(big)\"}}}",
+                    configureEvent(device: device, seq: 1),
+                ])
             _ = try await eventually("the record after the poison one", timeout: .seconds(20)) { devices.devicesComplete(upTo: 2) == 1 ? true : nil }
             try await bridge.stop()
             await devices.stop()

@@ -1,7 +1,8 @@
-@testable import K2VBridge
 import MQTTCore
 import ServiceRuntime
 import Testing
+
+@testable import K2VBridge
 
 @Suite struct K2VConfigurationTests {
     func read(_ environment: [String: String]) throws(ConfigurationError) -> K2VConfiguration {

@@ -1,8 +1,9 @@
 import Foundation
 import Kafka
-@testable import K2VBridge
 import NIOPosix
 import Testing
+
+@testable import K2VBridge
 
 @Suite(.serialized, .timeLimit(.minutes(2))) struct NoLossTests {
     static let devices = 50
@@ -92,7 +93,8 @@ import Testing
         let checks = devices.all.map { DeliveryCheck(device: $0.key, sequences: $0.value, expected: expected) }
         let missing = checks.reduce(0) { $0 + $1.missing.count }
         let duplicates = checks.reduce(0) { $0 + $1.duplicates }
-        let summary = "signal \(signal): \(Self.devices * expected) events, received \(devices.totalReceived) (\(receivedAtStop) before the stop, "
+        let summary =
+            "signal \(signal): \(Self.devices * expected) events, received \(devices.totalReceived) (\(receivedAtStop) before the stop, "
             + "\(inflightAtStop) publishes in flight at the stop, broker down \(downtime)), missing \(missing), duplicates \(duplicates), "
             + "published \(bridge.metrics.published.count), acknowledged \(bridge.metrics.acknowledged.count)"
         print(summary)

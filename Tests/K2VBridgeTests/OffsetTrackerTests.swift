@@ -1,5 +1,6 @@
-@testable import K2VBridge
 import Testing
+
+@testable import K2VBridge
 
 @Suite struct OffsetTrackerTests {
     let p0 = PartitionID(topic: "t", partition: 0)

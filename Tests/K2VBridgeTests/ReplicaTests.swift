@@ -1,8 +1,9 @@
 import Foundation
 import Kafka
-@testable import K2VBridge
 import NIOPosix
 import Testing
+
+@testable import K2VBridge
 
 @Suite(.timeLimit(.minutes(2))) struct ReplicaTests {
     /// Two `k2v-bridge` processes split the partitions; one is killed (SIGKILL) mid-stream and the
@@ -22,13 +23,16 @@ import Testing
             for index in 0..<2 {
                 let httpPort = try await FreePort.find()
                 httpPorts.append(httpPort)
-                replicas.append(try ChildProcess.spawn(try ChildProcess.builtProduct("k2v-bridge"), environment: [
-                    "K2V_APP_HOSTNAME": "k2v-bridge-\(index)", "K2V_MQTT_HOST": "127.0.0.1", "K2V_MQTT_PORT": "\(port)",
-                    "K2V_MQTT_PROTOCOL": "mqtt", "K2V_HTTP_BIND": "127.0.0.1", "K2V_HTTP_PORT": "\(httpPort)",
-                    "K2V_CONSUMER_METADATA_BROKER_LIST": cluster.bootstrapServers, "K2V_CONSUMER_GROUP_ID": group,
-                    "K2V_CONSUMER_SESSION_TIMEOUT_MS": "6000", "K2V_CONSUMER_HEARTBEAT_INTERVAL_MS": "500",
-                    "K2V_COMMIT_INTERVAL_MS": "200", "LOG_LEVEL": "info",
-                ], name: "k2v-replica-\(index)"))
+                replicas.append(
+                    try ChildProcess.spawn(
+                        try ChildProcess.builtProduct("k2v-bridge"),
+                        environment: [
+                            "K2V_APP_HOSTNAME": "k2v-bridge-\(index)", "K2V_MQTT_HOST": "127.0.0.1", "K2V_MQTT_PORT": "\(port)",
+                            "K2V_MQTT_PROTOCOL": "mqtt", "K2V_HTTP_BIND": "127.0.0.1", "K2V_HTTP_PORT": "\(httpPort)",
+                            "K2V_CONSUMER_METADATA_BROKER_LIST": cluster.bootstrapServers, "K2V_CONSUMER_GROUP_ID": group,
+                            "K2V_CONSUMER_SESSION_TIMEOUT_MS": "6000", "K2V_CONSUMER_HEARTBEAT_INTERVAL_MS": "500",
+                            "K2V_COMMIT_INTERVAL_MS": "200", "LOG_LEVEL": "info",
+                        ], name: "k2v-replica-\(index)"))
             }
             // A steady stream, so that both replicas get records once the group has settled.
             var sequence = 0

@@ -53,10 +53,11 @@ import Testing
             ],
             prefix: "V2K_PRODUCER_"
         )
-        #expect(configuration.properties == [
-            "metadata.broker.list": "kafka:9092",
-            "enable.idempotence": "true",
-            "sasl_x": "1",
-        ])
+        #expect(
+            configuration.properties == [
+                "metadata.broker.list": "kafka:9092",
+                "enable.idempotence": "true",
+                "sasl_x": "1",
+            ])
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import TestSupport
 import Kafka
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct KafkaConsumerTests {

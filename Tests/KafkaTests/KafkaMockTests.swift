@@ -1,7 +1,7 @@
-import TestSupport
 import Foundation
 import Kafka
 import NIOConcurrencyHelpers
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct KafkaMockTests {

@@ -1,6 +1,6 @@
-import TestSupport
 import Kafka
 import NIOCore
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct KafkaProducerTests {

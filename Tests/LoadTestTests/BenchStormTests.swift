@@ -3,8 +3,8 @@ import LoadTest
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import Testing
 import TestSupport
+import Testing
 
 /// The connection storm of `make bench`: a bounded number of connects in flight, and a
 /// certificate per device on the TLS listener.
@@ -34,7 +34,10 @@ import TestSupport
         try await server.close()
         silent.closeAll()
         let finished = NIOLockedValueBox(false)
-        Task { await storm.value; finished.withLockedValue { $0 = true } }
+        Task {
+            await storm.value
+            finished.withLockedValue { $0 = true }
+        }
         for _ in 0..<100 where !finished.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(100)) }
         #expect(finished.withLockedValue { $0 }, "the storm did not end after every connect failed")
     }

@@ -2,8 +2,8 @@ import Foundation
 import LoadTest
 import MQTTAuthorization
 import ServiceRuntime
-import Testing
 import TestSupport
+import Testing
 
 /// `loadtest run` in this process against brokers, its counts checked against what the broker saw.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct BrokerRunTests {

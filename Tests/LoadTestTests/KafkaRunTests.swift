@@ -1,7 +1,7 @@
-import TestSupport
 import Foundation
 import Kafka
 import LoadTest
+import TestSupport
 import Testing
 
 /// The Kafka side: device messages matched in `<tenant>.device-data` through a v2k stand-in,
@@ -42,10 +42,12 @@ import Testing
             let directory = try TemporaryDirectory.make(prefix: "loadtest-lost")
             defer { try? FileManager.default.removeItem(at: directory) }
             let summaryPath = directory.appendingPathComponent("summary.json").path
-            let child = try ChildProcess.spawn(try BuiltProducts.path("loadtest"), [
-                "run", "--port", "\(broker.port)", "--devices", "8", "--messages", "5", "--interval-ms", "100",
-                "--kafka-brokers", cluster.bootstrapServers, "--kafka-warmup", "1", "--grace", "4", "--summary", summaryPath,
-            ], environment: ["LOADTEST_PROGRESS": "false"], logFile: directory.appendingPathComponent("out.txt").path)
+            let child = try ChildProcess.spawn(
+                try BuiltProducts.path("loadtest"),
+                [
+                    "run", "--port", "\(broker.port)", "--devices", "8", "--messages", "5", "--interval-ms", "100",
+                    "--kafka-brokers", cluster.bootstrapServers, "--kafka-warmup", "1", "--grace", "4", "--summary", summaryPath,
+                ], environment: ["LOADTEST_PROGRESS": "false"], logFile: directory.appendingPathComponent("out.txt").path)
             let status = try await child.wait(timeout: .seconds(60))
             await v2k.stop()
             #expect(status == 1)

@@ -1,10 +1,10 @@
-import TestSupport
 import Broker
 import DevPKI
 import Foundation
 import LoadTest
 import MQTTAuthorization
 import PKISidecar
+import TestSupport
 import Testing
 
 /// Device certificates obtained from the PKI (dev-pki in this process) and cached on disk; the
@@ -22,18 +22,23 @@ import Testing
         let pkiURL = "http://127.0.0.1:\(pki.port)"
         let brokerFiles = root.appendingPathComponent("broker").path
         try FileManager.default.createDirectory(atPath: brokerFiles, withIntermediateDirectories: true)
-        try await PKISidecar(configuration: SidecarConfiguration(
-            pkiURL: pkiURL, certificateDirectory: brokerFiles, hostname: "broker", subjectAlternativeNames: [.dns("localhost"), .ip("127.0.0.1")],
-            keyType: .ec256, renewBefore: .seconds(3600), crlRefreshInterval: .seconds(60), waitTimeout: .seconds(5), retryMaximum: .milliseconds(500),
-            token: "loadtest-pki-token-0123"
-        ), logger: quietLogger).bootstrap()
-        let tls = BrokerConfiguration.TLSFiles(ca: "\(brokerFiles)/ca.crt", certificate: "\(brokerFiles)/broker.crt", key: "\(brokerFiles)/broker.key", crl: "\(brokerFiles)/ca.crl")
+        try await PKISidecar(
+            configuration: SidecarConfiguration(
+                pkiURL: pkiURL, certificateDirectory: brokerFiles, hostname: "broker", subjectAlternativeNames: [.dns("localhost"), .ip("127.0.0.1")],
+                keyType: .ec256, renewBefore: .seconds(3600), crlRefreshInterval: .seconds(60), waitTimeout: .seconds(5), retryMaximum: .milliseconds(500),
+                token: "loadtest-pki-token-0123"
+            ), logger: quietLogger
+        ).bootstrap()
+        let tls = BrokerConfiguration.TLSFiles(
+            ca: "\(brokerFiles)/ca.crt", certificate: "\(brokerFiles)/broker.crt", key: "\(brokerFiles)/broker.key", crl: "\(brokerFiles)/ca.crl")
         let cache = root.appendingPathComponent("devices").path
 
         try await InProcessBroker.with(tls: tls, authorizer: DojotAuthorizer()) { broker in
-            let first = try await DeviceRun(configuration: shortRun(
-                port: broker.port, devices: 4, messages: 2, transport: .mutualTLS(DeviceCertificates(directory: cache, pkiURL: pkiURL))
-            ), logger: quietLogger).run()
+            let first = try await DeviceRun(
+                configuration: shortRun(
+                    port: broker.port, devices: 4, messages: 2, transport: .mutualTLS(DeviceCertificates(directory: cache, pkiURL: pkiURL))
+                ), logger: quietLogger
+            ).run()
             #expect(first.connect.succeeded == 4 && first.connect.subscribed == 4)
             #expect(first.publish.acknowledged == 8)
             #expect(FileManager.default.fileExists(atPath: "\(cache)/cert_lt3/private.key"))
@@ -42,9 +47,11 @@ import Testing
             await pki.stop()
             pkiTask.cancel()
             _ = await pkiTask.result
-            let second = try await DeviceRun(configuration: shortRun(
-                port: broker.port, devices: 4, messages: 2, transport: .mutualTLS(DeviceCertificates(directory: cache, pkiURL: pkiURL))
-            ), logger: quietLogger).run()
+            let second = try await DeviceRun(
+                configuration: shortRun(
+                    port: broker.port, devices: 4, messages: 2, transport: .mutualTLS(DeviceCertificates(directory: cache, pkiURL: pkiURL))
+                ), logger: quietLogger
+            ).run()
             #expect(second.connect.succeeded == 4 && second.publish.acknowledged == 8)
             #expect(second.passed, "\(second.failures)")
         }

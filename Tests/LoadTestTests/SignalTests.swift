@@ -1,5 +1,5 @@
-import TestSupport
 import Foundation
+import TestSupport
 import Testing
 
 /// The executable ends a run early on SIGINT and still drains, summarises and judges it.
@@ -9,9 +9,11 @@ import Testing
             let directory = try TemporaryDirectory.make(prefix: "loadtest-sigint")
             defer { try? FileManager.default.removeItem(at: directory) }
             let summaryPath = directory.appendingPathComponent("summary.json").path
-            let child = try ChildProcess.spawn(try BuiltProducts.path("loadtest"), [
-                "--port", "\(broker.port)", "--devices", "5", "--interval-ms", "100", "--duration", "300", "--summary", summaryPath,
-            ], environment: ["LOADTEST_PROGRESS": "false"])
+            let child = try ChildProcess.spawn(
+                try BuiltProducts.path("loadtest"),
+                [
+                    "--port", "\(broker.port)", "--devices", "5", "--interval-ms", "100", "--duration", "300", "--summary", summaryPath,
+                ], environment: ["LOADTEST_PROGRESS": "false"])
             try await Task.sleep(for: .seconds(2))
             child.signal(SIGINT)
             let status = try await child.wait(timeout: .seconds(20))

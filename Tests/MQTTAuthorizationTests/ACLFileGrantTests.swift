@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MQTTAuthorization
 
 @Suite("acl-file mode: grants and denials")
@@ -21,7 +22,8 @@ struct ACLFileGrantTests {
     }
 
     @Test func userBlockGrantsOnlyThatUser() throws {
-        let acl = try authorizer("""
+        let acl = try authorizer(
+            """
             user alice
             topic readwrite alice/#
             user bob
@@ -54,7 +56,8 @@ struct ACLFileGrantTests {
     }
 
     @Test func globalLinesApplyToEveryone() throws {
-        let acl = try authorizer("""
+        let acl = try authorizer(
+            """
             topic read public/#
             user alice
             topic write alice/out
@@ -87,7 +90,8 @@ struct ACLFileGrantTests {
     }
 
     @Test func denyWinsOverGrants() throws {
-        let acl = try authorizer("""
+        let acl = try authorizer(
+            """
             topic readwrite a/#
             user alice
             topic deny a/secret

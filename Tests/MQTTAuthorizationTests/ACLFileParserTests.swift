@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MQTTAuthorization
 
 @Suite("acl-file mode: parsing")
@@ -13,13 +14,14 @@ struct ACLFileParserTests {
     }
 
     @Test func commentsAndBlankLinesAreIgnored() throws {
-        let acl = try ACLFileAuthorizer(contents: """
-            # a comment
+        let acl = try ACLFileAuthorizer(
+            contents: """
+                # a comment
 
-               # indented comment
-            \t
-            topic read a/#
-            """)
+                   # indented comment
+                \t
+                topic read a/#
+                """)
         #expect(acl.ruleCount == 1)
         let policy = acl.probe(tlsClient("u"))
         #expect(policy.subscribes("a/b"))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MQTTAuthorization
 
 @Suite("acl-file mode: patterns")

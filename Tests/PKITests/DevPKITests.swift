@@ -25,7 +25,8 @@ import X509
             #expect(malformed.bodyText.contains("\"error\""))
             let missing = try await http.post(pki.url + path, json: Array("{}".utf8), headers: testPKIAuthorization)
             #expect(missing.status == 400)
-            let badCSR = try await http.post(pki.url + path, json: Array(#"{"csr":"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"}"#.utf8), headers: testPKIAuthorization)
+            let badCSR = try await http.post(
+                pki.url + path, json: Array(#"{"csr":"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"}"#.utf8), headers: testPKIAuthorization)
             #expect(badCSR.status == 400)
             #expect(badCSR.bodyText.contains("does not parse"))
         }

@@ -182,9 +182,9 @@ import X509
 
     @Test func configurationReadsSANsAndTheOriginalPKIAddress() throws {
         var environment = EnvironmentReader([
-                "HOSTNAME": "iotagent-mqtt", "EJBCA_ADDRESS": "pki:3000", "INTERNAL_DNS": "vernemq-k8s",
-                "EXTERNAL_SERVER_HOSTNAME": "mqtt.example.com", "EXTERNAL_SERVER_IP": "10.1.2.3", "PKI_KEY_TYPE": "ec256",
-            ])
+            "HOSTNAME": "iotagent-mqtt", "EJBCA_ADDRESS": "pki:3000", "INTERNAL_DNS": "vernemq-k8s",
+            "EXTERNAL_SERVER_HOSTNAME": "mqtt.example.com", "EXTERNAL_SERVER_IP": "10.1.2.3", "PKI_KEY_TYPE": "ec256",
+        ])
         let configuration = try SidecarConfiguration(from: &environment)
         #expect(configuration.pkiURL == "http://pki:3000")
         #expect(configuration.subjectAlternativeNames == [.dns("vernemq-k8s"), .dns("mqtt.example.com"), .ip("10.1.2.3")])

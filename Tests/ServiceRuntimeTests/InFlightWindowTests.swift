@@ -125,7 +125,11 @@ import Testing
                     for _ in 0..<200 {
                         let taken = try await window.acquire()
                         #expect(taken)
-                        inFlight.counts.withLock { $0.now += 1; $0.most = max($0.most, $0.now); $0.total += 1 }
+                        inFlight.counts.withLock {
+                            $0.now += 1
+                            $0.most = max($0.most, $0.now)
+                            $0.total += 1
+                        }
                         await Task.yield()
                         inFlight.counts.withLock { $0.now -= 1 }
                         window.release()

@@ -8,9 +8,9 @@ import UnixSignals
 @testable import ServiceRuntime
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 @Suite(.timeLimit(.minutes(1))) struct ServiceMainTests {

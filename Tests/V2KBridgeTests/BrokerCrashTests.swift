@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import TestSupport
 import Kafka
+import TestSupport
+import Testing
+
 @testable import V2KBridge
 
 /// The device -> Kafka path across a broker SIGKILL, with a data directory and end-to-end

@@ -2,6 +2,7 @@ import Kafka
 import MQTTCore
 import ServiceRuntime
 import Testing
+
 @testable import V2KBridge
 
 @Suite struct V2KConfigurationTests {
@@ -23,9 +24,10 @@ import Testing
         #expect(configuration.maxInflight == 1000)
         #expect(configuration.deadLetterTopic == nil)
         #expect(configuration.httpPort == 9000)
-        #expect(configuration.producer.properties == [
-            "metadata.broker.list": "kafka:9092", "acks": "all", "enable.idempotence": "true", "compression.codec": "lz4",
-        ])
+        #expect(
+            configuration.producer.properties == [
+                "metadata.broker.list": "kafka:9092", "acks": "all", "enable.idempotence": "true", "compression.codec": "lz4",
+            ])
     }
 
     @Test func appHostnameNamesTheClientAndItsFiles() throws {

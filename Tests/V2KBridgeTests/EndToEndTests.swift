@@ -1,11 +1,12 @@
-import TestSupport
 import Foundation
 import Kafka
 import MQTTAuthorization
 import MQTTCore
 import NIOCore
 import ServiceRuntime
+import TestSupport
 import Testing
+
 @testable import V2KBridge
 
 /// mosquitto_pub -> our broker -> v2k-bridge -> Kafka (mock cluster) -> kcat.
@@ -24,9 +25,10 @@ import Testing
                     let lines = try await Kcat.consume(bootstrap: kafka.bootstrapServers, topic: "admin.device-data", format: "%t|%k|%s\n")
                     return lines.isEmpty ? nil : lines
                 }
-                #expect(records == [
-                    #"admin.device-data|admin:a1998e|{"metadata":{"deviceid":"a1998e","tenant":"admin","timestamp":1616190800250},"attrs":{"temperature":21,"timestamp":"2021-03-19T18:53:20.250-03:00"}}"#,
-                ])
+                #expect(
+                    records == [
+                        #"admin.device-data|admin:a1998e|{"metadata":{"deviceid":"a1998e","tenant":"admin","timestamp":1616190800250},"attrs":{"temperature":21,"timestamp":"2021-03-19T18:53:20.250-03:00"}}"#
+                    ])
             }
         }
     }
@@ -36,22 +38,27 @@ import Testing
         let certificates = try TestCertificates()
         defer { certificates.remove() }
         let kafka = try KafkaMockCluster()
-        try await withTestBroker(authorizer: DojotAuthorizer(), configure: { configuration in
-            configuration.mqttPort = nil
-            configuration.mqttsPort = 0
-            configuration.authorization = .dojot
-            configuration.tls = .init(
-                ca: certificates.path("ca.crt"), certificate: certificates.path("broker.crt"), key: certificates.path("broker.key"), crl: nil
-            )
-        }) { port in
+        try await withTestBroker(
+            authorizer: DojotAuthorizer(),
+            configure: { configuration in
+                configuration.mqttPort = nil
+                configuration.mqttsPort = 0
+                configuration.authorization = .dojot
+                configuration.tls = .init(
+                    ca: certificates.path("ca.crt"), certificate: certificates.path("broker.crt"), key: certificates.path("broker.key"), crl: nil
+                )
+            }
+        ) { port in
             var configuration = V2KConfiguration(mqttHost: "127.0.0.1", mqttPort: port, clientID: "v2k-bridge-test", bootstrapServers: kafka.bootstrapServers)
             configuration.mqttProtocol = .mqtts
             configuration.tls = .init(ca: certificates.path("ca.crt"), certificate: certificates.path("v2k.crt"), key: certificates.path("v2k.key"))
             try await withBridge(configuration) { _ in
-                let output = try await ProcessRunner.run("/usr/bin/mosquitto_pub", [
-                    "-h", "127.0.0.1", "-p", "\(port)", "-q", "1", "-i", "admin:dev1", "-t", "admin:dev1/attrs", "-m", #"{"tls":true,"timestamp":5}"#,
-                    "--cafile", certificates.path("ca.crt"), "--cert", certificates.path("device.crt"), "--key", certificates.path("device.key"),
-                ])
+                let output = try await ProcessRunner.run(
+                    "/usr/bin/mosquitto_pub",
+                    [
+                        "-h", "127.0.0.1", "-p", "\(port)", "-q", "1", "-i", "admin:dev1", "-t", "admin:dev1/attrs", "-m", #"{"tls":true,"timestamp":5}"#,
+                        "--cafile", certificates.path("ca.crt"), "--cert", certificates.path("device.crt"), "--key", certificates.path("device.key"),
+                    ])
                 #expect(output.status == 0, "mosquitto_pub: \(output.standardError)")
                 let records = try await eventually("the record in Kafka", timeout: .seconds(20), every: .milliseconds(300)) {
                     let lines = try await Kcat.consume(bootstrap: kafka.bootstrapServers, topic: "admin.device-data", format: "%k\t%s\n")
@@ -92,9 +99,11 @@ import Testing
     }
 
     private func mosquittoPublish(port: Int, identity: String, topic: String, message: String) async throws {
-        let output = try await ProcessRunner.run("/usr/bin/mosquitto_pub", [
-            "-h", "127.0.0.1", "-p", "\(port)", "-V", "mqttv311", "-q", "1", "-i", identity, "-u", identity, "-t", topic, "-m", message,
-        ])
+        let output = try await ProcessRunner.run(
+            "/usr/bin/mosquitto_pub",
+            [
+                "-h", "127.0.0.1", "-p", "\(port)", "-V", "mqttv311", "-q", "1", "-i", identity, "-u", identity, "-t", topic, "-m", message,
+            ])
         #expect(output.status == 0, "mosquitto_pub: \(output.standardError)")
     }
 
@@ -177,7 +186,9 @@ import Testing
                 try await publishers.run(timeout: .seconds(60))
                 let (before, after) = try await outage.value
                 let count = try await waitForDistinctIDs(20000, bootstrap: kafka.bootstrapServers, topic: topic, timeout: .seconds(40))
-                print("no loss, Kafka outage: sent 20000, in Kafka \(count); acknowledged during the 5 s outage: \(after - before) (from \(before)); \(ContinuousClock.now - started)")
+                print(
+                    "no loss, Kafka outage: sent 20000, in Kafka \(count); acknowledged during the 5 s outage: \(after - before) (from \(before)); \(ContinuousClock.now - started)"
+                )
                 #expect(count.distinct == 20000)
                 try await eventually("an empty window") { bridge.delivery.ledger.count == 0 ? true : nil }
             }
@@ -193,16 +204,19 @@ import Testing
         try await withTestBroker(maxInflight: 1000) { port in
             let httpPorts = [try freePort(), try freePort()]
             let replicas = try (0..<2).map { n in
-                try ChildProcess(executable: executable, environment: [
-                    "V2K_APP_HOSTNAME": "v2k-replica-\(n)", "V2K_MQTT_PROTOCOL": "mqtt", "V2K_MQTT_HOST": "127.0.0.1",
-                    "V2K_MQTT_PORT": "\(port)", "V2K_PRODUCER_METADATA_BROKER_LIST": kafka.bootstrapServers,
-                    "V2K_HTTP_BIND": "127.0.0.1", "V2K_HTTP_PORT": "\(httpPorts[n])", "LOG_LEVEL": "warning",
-                ], name: "v2k-replica-\(n)")
+                try ChildProcess(
+                    executable: executable,
+                    environment: [
+                        "V2K_APP_HOSTNAME": "v2k-replica-\(n)", "V2K_MQTT_PROTOCOL": "mqtt", "V2K_MQTT_HOST": "127.0.0.1",
+                        "V2K_MQTT_PORT": "\(port)", "V2K_PRODUCER_METADATA_BROKER_LIST": kafka.bootstrapServers,
+                        "V2K_HTTP_BIND": "127.0.0.1", "V2K_HTTP_PORT": "\(httpPorts[n])", "LOG_LEVEL": "warning",
+                    ], name: "v2k-replica-\(n)")
             }
             defer { for replica in replicas { replica.stop() } }
             for n in 0..<2 {
                 try await eventually("replica \(n) ready", timeout: .seconds(20), every: .milliseconds(200)) {
-                    let output = try? await ProcessRunner.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(httpPorts[n])/ready"], timeout: .seconds(5))
+                    let output = try? await ProcessRunner.run(
+                        "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(httpPorts[n])/ready"], timeout: .seconds(5))
                     return output?.standardOutput == "200" ? true : nil
                 }
             }
@@ -229,7 +243,9 @@ import Testing
                 print("survivor metrics:\n\(await scrapeMetrics(port: httpPorts[1]) ?? "none")\nsurvivor log:\n\(replicas[1].log.suffix(3000))")
             }
             let survivor = await scrapeMetrics(port: httpPorts[1]).map { metricValue("v2k_messages_produced_total", in: $0) } ?? 0
-            print("no loss, replica killed: sent 20000, in Kafka \(count); replica 0 produced >= \(Int(producedByKilled)) before SIGKILL (replica 1 then: \(Int(survivorAtKill))), replica 1 produced \(Int(survivor)) in all")
+            print(
+                "no loss, replica killed: sent 20000, in Kafka \(count); replica 0 produced >= \(Int(producedByKilled)) before SIGKILL (replica 1 then: \(Int(survivorAtKill))), replica 1 produced \(Int(survivor)) in all"
+            )
             #expect(count.distinct == 20000)
             #expect(producedByKilled >= 2000)
             #expect(survivorAtKill >= 2000)

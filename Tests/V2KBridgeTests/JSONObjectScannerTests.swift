@@ -1,4 +1,5 @@
 import Testing
+
 @testable import V2KBridge
 
 @Suite struct JSONObjectScannerTests {
@@ -74,14 +75,20 @@ import Testing
     @Test func findsTopLevelTimestampNumber() throws {
         let text = #"{"a":1,"timestamp":1616180000000,"b":2}"#
         let scanned = try scan(text).get()
-        guard case .number(let range) = scanned.timestamp else { Issue.record("no timestamp"); return }
+        guard case .number(let range) = scanned.timestamp else {
+            Issue.record("no timestamp")
+            return
+        }
         #expect(String(decoding: Array(text.utf8)[range], as: UTF8.self) == "1616180000000")
     }
 
     @Test func findsTopLevelTimestampString() throws {
         let text = #"{"timestamp":"2021-03-19T18:53:20Z"}"#
         let scanned = try scan(text).get()
-        guard case .string(let range, escaped: false) = scanned.timestamp else { Issue.record("no timestamp"); return }
+        guard case .string(let range, escaped: false) = scanned.timestamp else {
+            Issue.record("no timestamp")
+            return
+        }
         #expect(String(decoding: Array(text.utf8)[range], as: UTF8.self) == "2021-03-19T18:53:20Z")
     }
 
@@ -89,7 +96,10 @@ import Testing
         #expect(try scan(#"{"inner":{"timestamp":5},"list":[{"timestamp":6}]}"#).get().timestamp == nil)
         #expect(try scan(#"{"inner":{"timestamp":5}}"#).get().timestamp == nil)
         let text = #"{"inner":{"timestamp":5},"timestamp":7}"#
-        guard case .number(let range) = try scan(text).get().timestamp else { Issue.record("no timestamp"); return }
+        guard case .number(let range) = try scan(text).get().timestamp else {
+            Issue.record("no timestamp")
+            return
+        }
         #expect(String(decoding: Array(text.utf8)[range], as: UTF8.self) == "7")
     }
 
@@ -107,7 +117,10 @@ import Testing
 
     @Test func escapedKeyStillNamesTimestamp() throws {
         let scanned = try scan(#"{"time\u0073tamp":12}"#).get()
-        guard case .number = scanned.timestamp else { Issue.record("escaped key not recognised"); return }
+        guard case .number = scanned.timestamp else {
+            Issue.record("escaped key not recognised")
+            return
+        }
     }
 
     @Test func objectRangeExcludesWhitespace() throws {

@@ -1,6 +1,7 @@
 import Kafka
 import ServiceRuntime
 import Testing
+
 @testable import V2KBridge
 
 /// `/ready` follows Kafka: a metadata request answered (the same probe k2v-bridge uses).

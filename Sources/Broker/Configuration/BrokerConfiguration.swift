@@ -56,12 +56,13 @@ public struct BrokerConfiguration: Sendable {
     }
 
     public init(from env: inout EnvironmentReader, hostname: String) throws(ConfigurationError) {
-        self.init(tls: TLSFiles(
-            ca: try env.filePath("BROKER_TLS_CA", default: "/certs/ca.crt"),
-            certificate: try env.filePath("BROKER_TLS_CERT", default: "/certs/\(hostname).crt"),
-            key: try env.filePath("BROKER_TLS_KEY", default: "/certs/\(hostname).key"),
-            crl: try env.optionalFilePath("BROKER_TLS_CRL", default: "/certs/ca.crl")
-        ))
+        self.init(
+            tls: TLSFiles(
+                ca: try env.filePath("BROKER_TLS_CA", default: "/certs/ca.crt"),
+                certificate: try env.filePath("BROKER_TLS_CERT", default: "/certs/\(hostname).crt"),
+                key: try env.filePath("BROKER_TLS_KEY", default: "/certs/\(hostname).key"),
+                crl: try env.optionalFilePath("BROKER_TLS_CRL", default: "/certs/ca.crl")
+            ))
         self.bindHost = env.string("BROKER_BIND", default: "0.0.0.0")
         let mqtt = try env.port("BROKER_MQTT_PORT", default: 1883)
         self.mqttPort = mqtt == 0 ? nil : mqtt

@@ -13,8 +13,10 @@ final class ConnectionSettings: Sendable {
     /// How often a publisher paused on a full shared group looks for room again.
     let groupRoomCheckMilliseconds: Int64
 
-    init(connectTimeoutMilliseconds: Int64, maxClientIDLength: Int, maxUnacknowledgedPublishes: Int, acknowledgementsMayWait: Bool,
-         identityFromUsername: Bool, deviceLifetimeMilliseconds: Int64? = nil, lifetimeJitterPercent: Int = 0, groupRoomCheckMilliseconds: Int64 = 10) {
+    init(
+        connectTimeoutMilliseconds: Int64, maxClientIDLength: Int, maxUnacknowledgedPublishes: Int, acknowledgementsMayWait: Bool,
+        identityFromUsername: Bool, deviceLifetimeMilliseconds: Int64? = nil, lifetimeJitterPercent: Int = 0, groupRoomCheckMilliseconds: Int64 = 10
+    ) {
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.maxClientIDLength = maxClientIDLength
         self.maxUnacknowledgedPublishes = maxUnacknowledgedPublishes

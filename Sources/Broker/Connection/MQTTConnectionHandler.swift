@@ -368,7 +368,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     /// acknowledgement.
     private func retain(_ message: BrokerMessage, acknowledgement slot: inout AcknowledgementSlot?) {
         guard self.core.retained.store(message), let journal = self.core.durable?.journal(self.router.index) else { return }
-        let mutation: StoreMutation = message.payload.readableBytes == 0
+        let mutation: StoreMutation =
+            message.payload.readableBytes == 0
             ? .deleteRetained(topic: message.topic) : .putRetained(RetainedMessage(message))
         journal.add(mutation, releasing: slot?.hold())
     }

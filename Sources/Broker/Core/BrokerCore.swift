@@ -1,7 +1,7 @@
 import BrokerStore
 import Logging
-import MQTTCore
 import MQTTAuthorization
+import MQTTCore
 import NIOCore
 import Synchronization
 
@@ -35,8 +35,10 @@ final class BrokerCore: Sendable {
 
     var loopCount: Int { self.loops.count }
 
-    init(group: any EventLoopGroup, configuration: BrokerConfiguration, authorizer: any Authorizer, metrics: BrokerMetrics,
-         store: BrokerStore? = nil, logger: Logger = Logger(label: "broker")) throws {
+    init(
+        group: any EventLoopGroup, configuration: BrokerConfiguration, authorizer: any Authorizer, metrics: BrokerMetrics,
+        store: BrokerStore? = nil, logger: Logger = Logger(label: "broker")
+    ) throws {
         let loops = Array(group.makeIterator())
         self.loops = loops
         self.durable = store.map { DurableStore(store: $0, loops: loops, configuration: configuration, metrics: metrics, logger: logger) }

@@ -55,7 +55,8 @@ final class BrokerMetrics: Sendable {
     /// Label values known in advance are exported as 0 from the start, so that a dashboard or
     /// alert on them has a series before the first refusal.
     static let knownRefusals = ["max_connections", "max_connections_per_address"]
-    static let knownHandshakeFailures = ["handshake", "no_certificate", "several_common_names", "ca_certificate"]
+    static let knownHandshakeFailures =
+        ["handshake", "no_certificate", "several_common_names", "ca_certificate"]
         + VerificationFailure.Kind.allCases.map(\.rawValue)
 
     init() {
@@ -65,9 +66,11 @@ final class BrokerMetrics: Sendable {
             _ = Counter(label: "broker_tls_handshake_failures_total", dimensions: [("reason", reason)])
         }
         let types = PacketType.allCases
-        self.packetsIn = [Counter(label: "broker_packets_received_total", dimensions: [("type", "invalid")])]
+        self.packetsIn =
+            [Counter(label: "broker_packets_received_total", dimensions: [("type", "invalid")])]
             + types.map { Counter(label: "broker_packets_received_total", dimensions: [("type", $0.name)]) }
-        self.packetsOut = [Counter(label: "broker_packets_sent_total", dimensions: [("type", "invalid")])]
+        self.packetsOut =
+            [Counter(label: "broker_packets_sent_total", dimensions: [("type", "invalid")])]
             + types.map { Counter(label: "broker_packets_sent_total", dimensions: [("type", $0.name)]) }
         self.messagesInByQoS = QoS.allCases.map { Counter(label: "broker_messages_received_total", dimensions: [("qos", "\($0.rawValue)")]) }
         self.messagesOutByQoS = QoS.allCases.map { Counter(label: "broker_messages_sent_total", dimensions: [("qos", "\($0.rawValue)")]) }

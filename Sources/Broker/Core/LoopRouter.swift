@@ -147,9 +147,9 @@ final class LoopRouter {
     /// wait in the departed member's persistent session, maybe forever.
     private func handOverIfOffline(_ delivery: Delivery) -> Bool {
         guard let key = delivery.message.sharedGroup, !delivery.session.online.load(ordering: .acquiring),
-              case .group(let group) = self.subscriptions.value(filter: key.filter, key: .group(key.group)),
-              let (member, _) = group.next(for: delivery.message.message.topic, excluding: delivery.session, maxQueued: self.core.limits.maxQueued),
-              member.session.online.load(ordering: .relaxed)
+            case .group(let group) = self.subscriptions.value(filter: key.filter, key: .group(key.group)),
+            let (member, _) = group.next(for: delivery.message.message.topic, excluding: delivery.session, maxQueued: self.core.limits.maxQueued),
+            member.session.online.load(ordering: .relaxed)
         else { return false }
         var moved = delivery.message
         moved.qos = min(delivery.message.message.qos, member.qos)
@@ -171,8 +171,8 @@ final class LoopRouter {
         var leftovers: [OutboundMessage] = []
         for message in messages {
             guard let key = message.sharedGroup,
-                  case .group(let group) = self.subscriptions.value(filter: key.filter, key: .group(key.group)),
-                  let (member, _) = group.next(for: message.message.topic, excluding: leaving, maxQueued: self.core.limits.maxQueued)
+                case .group(let group) = self.subscriptions.value(filter: key.filter, key: .group(key.group)),
+                let (member, _) = group.next(for: message.message.topic, excluding: leaving, maxQueued: self.core.limits.maxQueued)
             else {
                 leftovers.append(message)
                 continue

@@ -148,10 +148,11 @@ final class Session: @unchecked Sendable {
             // After a crash it must go out again under the same id, or the client would take it twice.
             self.journal?.add(.putMessage(self.key, message.stored(sequence: sequence, packetID: packetID, stage: .sent)))
         }
-        connection.write(publish: PublishPacket(
-            topic: message.message.topic, payload: message.message.payload, qos: message.qos,
-            retain: message.retain, dup: false, packetID: packetID
-        ))
+        connection.write(
+            publish: PublishPacket(
+                topic: message.message.topic, payload: message.message.payload, qos: message.qos,
+                retain: message.retain, dup: false, packetID: packetID
+            ))
         if message.qos == .atMostOnce { message.delivered() }
         self.metrics.messagesOut(message.qos)
     }
@@ -249,10 +250,11 @@ final class Session: @unchecked Sendable {
                 connection.write(packet: .pubrel(packetID: entry.packetID))
             case .awaitingPubAck, .awaitingPubRec:
                 let message = entry.message
-                connection.write(publish: PublishPacket(
-                    topic: message.message.topic, payload: message.message.payload, qos: message.qos,
-                    retain: message.retain, dup: true, packetID: entry.packetID
-                ))
+                connection.write(
+                    publish: PublishPacket(
+                        topic: message.message.topic, payload: message.message.payload, qos: message.qos,
+                        retain: message.retain, dup: true, packetID: entry.packetID
+                    ))
             }
         }
         self.pump()

@@ -97,7 +97,8 @@ extension SessionRegistry.State {
     fileprivate func oldestOffline(of owner: String) -> Session? {
         for clientID in self.clientIDs[owner] ?? [] {
             if let session = self.sessions[SessionKey(owner: owner, clientID: clientID)],
-               !session.online.load(ordering: .acquiring) {
+                !session.online.load(ordering: .acquiring)
+            {
                 return session
             }
         }

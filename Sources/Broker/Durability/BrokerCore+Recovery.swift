@@ -1,5 +1,5 @@
-import MQTTAuthorization
 import BrokerStore
+import MQTTAuthorization
 import NIOCore
 
 /// What a start-up recovery rebuilt.
@@ -59,8 +59,9 @@ extension BrokerCore {
         // With the read filters of the owner's rights now: messages for an offline session must
         // not pass rules a deny line takes away, before its client is back.
         let subscriptions = sessions.map { session in
-            let policy = self.authorizer.connectionPolicy(for: ClientIdentity(
-                identity: session.key.owner.isEmpty ? nil : session.key.owner, clientID: session.key.clientID, viaVerifiedCertificate: true))
+            let policy = self.authorizer.connectionPolicy(
+                for: ClientIdentity(
+                    identity: session.key.owner.isEmpty ? nil : session.key.owner, clientID: session.key.clientID, viaVerifiedCertificate: true))
             return (session, session.subscriptions.map { ($0.key, $0.value, policy.readFilter(forSubscription: $0.key)) })
         }
         for (index, loop) in self.loops.enumerated() {

@@ -53,9 +53,11 @@ final class ACLFileReloader: Sendable {
         self.metrics.aclReloads.increment()
         for warning in fresh.warnings { self.logger.warning("\(warning)") }
         let (_, clients) = self.connections.listenersAndClients()
-        self.logger.info("acl-file reloaded", metadata: [
-            "file": "\(self.path)", "reason": "\(reason.rawValue)", "rules": "\(fresh.ruleCount)", "connections": "\(clients.count)",
-        ])
+        self.logger.info(
+            "acl-file reloaded",
+            metadata: [
+                "file": "\(self.path)", "reason": "\(reason.rawValue)", "rules": "\(fresh.ruleCount)", "connections": "\(clients.count)",
+            ])
         for channel in clients { channel.pipeline.fireUserInboundEventTriggered(AuthorizationChanged()) }
     }
 }

@@ -22,8 +22,10 @@ final class TLSReloader: Sendable {
     /// How long before the CRL's nextUpdate the broker starts warning.
     static let crlWarningLead: TimeInterval = 3600
 
-    init(files: BrokerConfiguration.TLSFiles, interval: Duration, material: NIOLockedValueBox<TLSMaterial?>,
-         connections: ConnectionTracker, metrics: BrokerMetrics, logger: Logger) {
+    init(
+        files: BrokerConfiguration.TLSFiles, interval: Duration, material: NIOLockedValueBox<TLSMaterial?>,
+        connections: ConnectionTracker, metrics: BrokerMetrics, logger: Logger
+    ) {
         self.files = files
         self.triggers = ReloadTriggers(interval: interval)
         self.material = material
@@ -62,10 +64,12 @@ final class TLSReloader: Sendable {
         self.lastRejected.withLockedValue { $0 = nil }
         self.metrics.tlsReloads.increment()
         self.report(fresh)
-        self.logger.info("TLS files reloaded", metadata: [
-            "reason": "\(reason)", "revoked_serials": "\(fresh.revokedSerials.count)",
-            "certificate_not_after": "\(fresh.certificateNotAfter)",
-        ])
+        self.logger.info(
+            "TLS files reloaded",
+            metadata: [
+                "reason": "\(reason)", "revoked_serials": "\(fresh.revokedSerials.count)",
+                "certificate_not_after": "\(fresh.certificateNotAfter)",
+            ])
         for (channel, serial) in self.connections.clients(withSerialIn: fresh.revokedSerials) {
             self.metrics.revocationCloses.increment()
             self.logger.warning("closing a connection whose certificate is now revoked", metadata: ["serial": "\(serial)"])
@@ -82,14 +86,18 @@ final class TLSReloader: Sendable {
     /// A CRL past nextUpdate fails every handshake: say so while the PKI can still be fixed.
     private func warnIfCRLExpiresSoon(_ material: TLSMaterial, now: Date = Date()) {
         guard let nextUpdate = material.crlNextUpdate, nextUpdate.timeIntervalSince(now) < Self.crlWarningLead else { return }
-        guard self.warnedNextUpdate.withLockedValue({ warned in
-            defer { warned = nextUpdate }
-            return warned != nextUpdate
-        }) else { return }
-        self.logger.warning("the CRL in force passes its nextUpdate soon; after it every TLS handshake fails until a newer CRL is in place", metadata: [
-            "file": "\(self.files.crl ?? "-")", "next_update": "\(nextUpdate)",
-            "seconds_left": "\(Int(nextUpdate.timeIntervalSince(now)))",
-        ])
+        guard
+            self.warnedNextUpdate.withLockedValue({ warned in
+                defer { warned = nextUpdate }
+                return warned != nextUpdate
+            })
+        else { return }
+        self.logger.warning(
+            "the CRL in force passes its nextUpdate soon; after it every TLS handshake fails until a newer CRL is in place",
+            metadata: [
+                "file": "\(self.files.crl ?? "-")", "next_update": "\(nextUpdate)",
+                "seconds_left": "\(Int(nextUpdate.timeIntervalSince(now)))",
+            ])
     }
 
     private func reject(_ contents: TLSFileContents?, _ error: TLSMaterialError) {

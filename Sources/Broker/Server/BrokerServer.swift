@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import BrokerStore
 import Logging
 import MQTTAuthorization
@@ -11,6 +8,10 @@ import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 import ServiceRuntime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The broker's MQTT listeners as one service: `run()` binds them, serves until graceful
 /// shutdown, then stops accepting and closes every client connection.
@@ -111,9 +112,11 @@ public final class BrokerServer: Service {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         self.core.metrics.storeRecoverySeconds.set(seconds)
-        self.logger.info("store recovered", metadata: [
-            "path": "\(store.path)", "recovered": "\(summary)", "report": "\(state.report)", "seconds": "\(seconds)",
-        ])
+        self.logger.info(
+            "store recovered",
+            metadata: [
+                "path": "\(store.path)", "recovered": "\(summary)", "report": "\(state.report)", "seconds": "\(seconds)",
+            ])
     }
 
     /// One listening socket per event loop on the same port (SO_REUSEPORT): the kernel spreads
@@ -129,9 +132,11 @@ public final class BrokerServer: Service {
             self.connections.add(listener: channel)
             if bound == 0 { bound = channel.localAddress?.port ?? 0 }
         }
-        self.logger.info("MQTT listener up", metadata: [
-            "listener": "\(listener)", "address": "\(self.configuration.bindHost):\(bound)", "accepting_loops": "\(loops)",
-        ])
+        self.logger.info(
+            "MQTT listener up",
+            metadata: [
+                "listener": "\(listener)", "address": "\(self.configuration.bindHost):\(bound)", "accepting_loops": "\(loops)",
+            ])
         return bound
     }
 

@@ -6,14 +6,15 @@ extension K2VConfiguration {
     /// and are sent again in their order), client id and user name = host name.
     /// Throws when a TLS file cannot be loaded.
     func mqttClientConfiguration(eventLoopGroup: any EventLoopGroup) throws -> MQTTClientConfiguration {
-        let tls: MQTTClientTLS? = switch mqttProtocol {
-        case .mqtt: nil
-        case .mqtts:
-            try MQTTClientTLS.files(
-                caFile: caFile, certificateFile: certificateFile, keyFile: keyFile,
-                verifyServer: rejectUnauthorized, verifyHostname: rejectUnauthorized
-            )
-        }
+        let tls: MQTTClientTLS? =
+            switch mqttProtocol {
+            case .mqtt: nil
+            case .mqtts:
+                try MQTTClientTLS.files(
+                    caFile: caFile, certificateFile: certificateFile, keyFile: keyFile,
+                    verifyServer: rejectUnauthorized, verifyHostname: rejectUnauthorized
+                )
+            }
         return MQTTClientConfiguration(
             host: mqttHost,
             port: mqttPort,

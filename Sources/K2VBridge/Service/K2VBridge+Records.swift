@@ -19,9 +19,11 @@ extension K2VBridge {
                 flow.complete(ticket)
             case .malformed(let reason):
                 metrics.malformed.increment()
-                logger.warning("malformed record skipped", metadata: [
-                    "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(reason)",
-                ])
+                logger.warning(
+                    "malformed record skipped",
+                    metadata: [
+                        "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(reason)",
+                    ])
                 flow.complete(ticket)
             }
         }

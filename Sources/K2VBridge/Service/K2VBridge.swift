@@ -97,7 +97,7 @@ public final class K2VBridge: Service {
         let record = KafkaRecord(topic: partition.topic, partition: partition.partition, offset: offset, key: nil, value: ByteBuffer(), timestamp: nil)
         do {
             try consumer.storeOffset(record)
-        } catch where error.code == .state {
+        } catch  where error.code == .state {
             // Revoked meanwhile: its new owner reads these records again (at least once).
             logger.debug("offset not stored: partition no longer assigned", metadata: ["partition": "\(partition)", "offset": "\(offset)"])
         } catch {

@@ -54,7 +54,8 @@ struct ACLConnectionPolicy: ConnectionPolicy {
 
     func readFilter(forSubscription filter: String) -> TopicReadFilter? {
         guard let inner = Self.innerFilter(filter) else { return nil }
-        let whollyReadable = readGrants.contains { FilterRelations.covers(grant: $0, subscription: inner) }
+        let whollyReadable =
+            readGrants.contains { FilterRelations.covers(grant: $0, subscription: inner) }
             && !denials.contains { FilterRelations.overlap($0, inner) }
         return whollyReadable ? nil : TopicReadFilter(readGrants: readGrants, denials: denials)
     }

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// `BROKER_AUTHZ=acl-file`: topic rights from a mosquitto-style file (`BROKER_ACL_FILE`), read

@@ -82,7 +82,7 @@ enum ACLFileParser {
     private static func trimmed(_ text: Substring) -> Substring {
         let utf8 = text.utf8
         guard let start = utf8.firstIndex(where: { !isBlank($0) }),
-              let last = utf8.lastIndex(where: { !isBlank($0) })
+            let last = utf8.lastIndex(where: { !isBlank($0) })
         else { return "" }
         return Substring(utf8[start...last])
     }

@@ -21,16 +21,18 @@ extension MQTTClient {
                         try pipeline.addHandler(NIOSSLClientHandler(context: tls.context, serverHostname: serverHostname))
                     }
                     let limits = MQTTDecoderLimits(maxPacketSize: configuration.maxPacketSize)
-                    try pipeline.addHandler(ByteToMessageHandler(
-                        MQTTPacketDecoder(limits: limits, protocolVersion: configuration.protocolVersion),
-                        maximumBufferSize: configuration.maxPacketSize
-                    ))
+                    try pipeline.addHandler(
+                        ByteToMessageHandler(
+                            MQTTPacketDecoder(limits: limits, protocolVersion: configuration.protocolVersion),
+                            maximumBufferSize: configuration.maxPacketSize
+                        ))
                     try pipeline.addHandler(MessageToByteHandler(MQTTPacketEncoder()))
                     if configuration.keepAlive.nanoseconds > 0 {
-                        try pipeline.addHandler(MQTTKeepAliveHandler(
-                            interval: .seconds(Int64(configuration.keepAliveSeconds)),
-                            pingTimeout: configuration.pingTimeout
-                        ))
+                        try pipeline.addHandler(
+                            MQTTKeepAliveHandler(
+                                interval: .seconds(Int64(configuration.keepAliveSeconds)),
+                                pingTimeout: configuration.pingTimeout
+                            ))
                     }
                     try pipeline.addHandler(MQTTClientChannelHandler(client: self, connectionID: connectionID))
                 }

@@ -32,12 +32,14 @@ public final class MQTTClient: Sendable {
         logger[metadataKey: "mqtt.client_id"] = .string(configuration.clientID)
         self.logger = logger
         self.eventLoop = configuration.eventLoopGroup.next()
-        self.state = NIOLockedValueBox(State(machine: MQTTClientStateMachine(
-            cleanSession: configuration.cleanSession,
-            inflightWindow: configuration.inflightWindow,
-            automaticAcknowledgement: configuration.automaticAcknowledgement,
-            reconnectEnabled: configuration.reconnect.enabled
-        )))
+        self.state = NIOLockedValueBox(
+            State(
+                machine: MQTTClientStateMachine(
+                    cleanSession: configuration.cleanSession,
+                    inflightWindow: configuration.inflightWindow,
+                    automaticAcknowledgement: configuration.automaticAcknowledgement,
+                    reconnectEnabled: configuration.reconnect.enabled
+                )))
         let delegate = MQTTInboundFlowDelegate()
         let producer = MQTTInboundMessages.Producer.makeSequence(
             backPressureStrategy: .init(

@@ -461,12 +461,12 @@ extension MQTTClientStateMachine {
         switch token {
         case .connection(let connectionID):
             guard case .connected(connectionID, let channel) = self.connection,
-                  self.inboundAwaitingAck.remove(packetID) != nil
+                self.inboundAwaitingAck.remove(packetID) != nil
             else { return nil }
             return (.puback(packetID: packetID), channel)
         case .session(let generation):
             guard generation == self.sessionGeneration,
-                  case .awaitingApplication = self.inboundExactlyOnce[packetID]
+                case .awaitingApplication = self.inboundExactlyOnce[packetID]
             else { return nil }
             self.inboundExactlyOnce[packetID] = .awaitingRelease
             // Without a connection the broker sends the PUBLISH again, and gets PUBREC then.

@@ -20,8 +20,8 @@ public struct SharedFilter: Sendable, Hashable {
         let group = rest[..<slash]
         let inner = rest[rest.index(after: slash)...]
         guard !group.isEmpty,
-              !group.contains(Topic.singleLevelWildcard), !group.contains(Topic.multiLevelWildcard),
-              !inner.isEmpty
+            !group.contains(Topic.singleLevelWildcard), !group.contains(Topic.multiLevelWildcard),
+            !inner.isEmpty
         else { throw .invalidSharedSubscription }
         let innerFilter = String(Substring(inner))
         try Topic.validateFilter(innerFilter)

@@ -56,11 +56,12 @@ public struct SubscriptionIndex<Key: Hashable, Value> {
         var node: Int32 = 0
         for level in filter.utf8.split(separator: Topic.separator, omittingEmptySubsequences: false) {
             let bytes = Substring(level).utf8
-            let next: Int32? = switch Self.wildcard(bytes) {
-            case Topic.singleLevelWildcard: self.nodes[Int(node)].singleLevel
-            case Topic.multiLevelWildcard: self.nodes[Int(node)].multiLevel
-            default: self.nodes[Int(node)].children[TopicLevel(bytes)]
-            }
+            let next: Int32? =
+                switch Self.wildcard(bytes) {
+                case Topic.singleLevelWildcard: self.nodes[Int(node)].singleLevel
+                case Topic.multiLevelWildcard: self.nodes[Int(node)].multiLevel
+                default: self.nodes[Int(node)].children[TopicLevel(bytes)]
+                }
             guard let next, next >= 0 else { return nil }
             node = next
         }
@@ -115,18 +116,19 @@ public struct SubscriptionIndex<Key: Hashable, Value> {
 
     private static func wildcard(_ level: Substring.UTF8View) -> UInt8? {
         guard level.count == 1, let byte = level.first,
-              byte == Topic.singleLevelWildcard || byte == Topic.multiLevelWildcard
+            byte == Topic.singleLevelWildcard || byte == Topic.multiLevelWildcard
         else { return nil }
         return byte
     }
 
     private mutating func child(of parent: Int32, level: Substring.UTF8View, create: Bool) -> Int32? {
         let wildcard = Self.wildcard(level)
-        let existing: Int32 = switch wildcard {
-        case Topic.singleLevelWildcard: self.nodes[Int(parent)].singleLevel
-        case Topic.multiLevelWildcard: self.nodes[Int(parent)].multiLevel
-        default: self.nodes[Int(parent)].children[TopicLevel(level)] ?? -1
-        }
+        let existing: Int32 =
+            switch wildcard {
+            case Topic.singleLevelWildcard: self.nodes[Int(parent)].singleLevel
+            case Topic.multiLevelWildcard: self.nodes[Int(parent)].multiLevel
+            default: self.nodes[Int(parent)].children[TopicLevel(level)] ?? -1
+            }
         if existing >= 0 { return existing }
         guard create else { return nil }
         let key = wildcard == nil ? TopicLevel(level) : nil

@@ -4,7 +4,8 @@ extension Topic {
     /// A leading `+` or `#` never matches a topic that starts with `$` (MQTT-4.7.2-1).
     public static func matches(filter: String, topic: String) -> Bool {
         if topic.utf8.first == dollar, let first = filter.utf8.first,
-           first == singleLevelWildcard || first == multiLevelWildcard {
+            first == singleLevelWildcard || first == multiLevelWildcard
+        {
             return false
         }
         let filterLevels = filter.utf8.split(separator: separator, omittingEmptySubsequences: false)

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Turns an MQTT message on `tenant:device/attrs` into the Kafka topic, key and value of
 /// `<tenant>.<suffix>`. Owned by one task; reuses its output buffer and topic names, so a

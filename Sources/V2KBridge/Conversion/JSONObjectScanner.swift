@@ -86,8 +86,10 @@ private struct Scanner {
     var depth = 0
     var timestamp: JSONObjectScanner.TimestampValue?
 
-    init(bytes: UnsafeRawBufferPointer, isObject: UnsafeMutableBufferPointer<Bool>,
-         keyBase: UnsafeMutableBufferPointer<Int>, keys: UnsafeMutableBufferPointer<KeySpan>) {
+    init(
+        bytes: UnsafeRawBufferPointer, isObject: UnsafeMutableBufferPointer<Bool>,
+        keyBase: UnsafeMutableBufferPointer<Int>, keys: UnsafeMutableBufferPointer<KeySpan>
+    ) {
         self.bytes = bytes
         self.isObject = isObject
         self.keyBase = keyBase

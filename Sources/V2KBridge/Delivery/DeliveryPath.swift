@@ -88,9 +88,11 @@ final class DeliveryPath: Sendable {
         }
         let delay = Self.backoff(attempt: delivery.attempts)
         if delivery.attempts <= 2 || delivery.attempts % 10 == 0 {
-            logger.warning("Kafka delivery failed, retrying", metadata: [
-                "topic": "\(delivery.message.topic)", "attempt": "\(delivery.attempts)", "error": "\(error)",
-            ])
+            logger.warning(
+                "Kafka delivery failed, retrying",
+                metadata: [
+                    "topic": "\(delivery.message.topic)", "attempt": "\(delivery.attempts)", "error": "\(error)",
+                ])
         }
         eventLoop.scheduleTask(in: delay) { self.produceAgain(token: token) }
     }

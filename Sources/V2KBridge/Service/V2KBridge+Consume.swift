@@ -60,10 +60,11 @@ extension V2KBridge {
             case .failure(let invalid):
                 return .invalid(invalid)
             case .success(let converted):
-                let token = ledger.add(PendingDelivery(
-                    message: message, kind: .deviceData(timestamp: converted.timestamp), attempts: 1,
-                    startedAt: DispatchTime.now().uptimeNanoseconds
-                ))
+                let token = ledger.add(
+                    PendingDelivery(
+                        message: message, kind: .deviceData(timestamp: converted.timestamp), attempts: 1,
+                        startedAt: DispatchTime.now().uptimeNanoseconds
+                    ))
                 do throws(KafkaError) {
                     try converter.value.withUnsafeReadableBytes { (value) throws(KafkaError) in
                         try producer.produce(
@@ -89,9 +90,11 @@ extension V2KBridge {
     /// (then acknowledged once Kafka has them).
     private func handleInvalid(_ message: MQTTInboundMessage, _ invalid: DeviceMessageConverter.Invalid) {
         delivery.metrics.invalid(invalid.label).increment()
-        logger.warning("invalid message", metadata: [
-            "topic": "\(message.topic)", "reason": "\(invalid)", "bytes": "\(message.payload.readableBytes)",
-        ])
+        logger.warning(
+            "invalid message",
+            metadata: [
+                "topic": "\(message.topic)", "reason": "\(invalid)", "bytes": "\(message.payload.readableBytes)",
+            ])
         deadLetterOrAcknowledge(message)
     }
 
@@ -101,9 +104,10 @@ extension V2KBridge {
             delivery.metrics.acknowledged.increment()
             return
         }
-        let token = delivery.ledger.add(PendingDelivery(
-            message: message, kind: .deadLetter, attempts: 1, startedAt: DispatchTime.now().uptimeNanoseconds
-        ))
+        let token = delivery.ledger.add(
+            PendingDelivery(
+                message: message, kind: .deadLetter, attempts: 1, startedAt: DispatchTime.now().uptimeNanoseconds
+            ))
         var topic = message.topic
         let outcome = topic.withUTF8 { topicBytes in
             Result { () throws(KafkaError) in

@@ -127,9 +127,11 @@ public final class V2KBridge: Service, Sendable {
         let sessionPresent = try await client.connectRetrying { error, _, delay in
             logger.warning("MQTT connection failed, retrying", metadata: ["error": "\(error)", "delay": "\(delay)"])
         }
-        logger.info("connected to the MQTT broker", metadata: [
-            "host": "\(configuration.mqttHost)", "port": "\(configuration.mqttPort)", "session_present": "\(sessionPresent)",
-        ])
+        logger.info(
+            "connected to the MQTT broker",
+            metadata: [
+                "host": "\(configuration.mqttHost)", "port": "\(configuration.mqttPort)", "session_present": "\(sessionPresent)",
+            ])
         // A connection lost before SUBACK is no reason to stop: the client reconnects, ask again.
         var granted: SubAckReturnCode
         var attempt = 0
@@ -159,9 +161,11 @@ public final class V2KBridge: Service, Sendable {
             delivery.ledger.startDraining()
             let pending = delivery.ledger.count
             let drained = await delivery.ledger.waitUntilEmpty(timeout: configuration.drainTimeout)
-            logger.info("delivery reports awaited", metadata: [
-                "pending_at_stop": "\(pending)", "left_unacknowledged": "\(drained ? 0 : delivery.ledger.count)",
-            ])
+            logger.info(
+                "delivery reports awaited",
+                metadata: [
+                    "pending_at_stop": "\(pending)", "left_unacknowledged": "\(drained ? 0 : delivery.ledger.count)",
+                ])
         }
         await producer.shutdown(timeout: configuration.flushTimeout)
         // Acknowledgements still gathered leave before DISCONNECT.

@@ -201,8 +201,9 @@ import Testing
         }
     }
 
-    @Test("[MQTT-3.1.2-11] [MQTT-3.1.2-13] without the will flag, will QoS bits must be 0: QoS 1 or 2 closes the connection",
-          arguments: [UInt8(0x0A), UInt8(0x12)])
+    @Test(
+        "[MQTT-3.1.2-11] [MQTT-3.1.2-13] without the will flag, will QoS bits must be 0: QoS 1 or 2 closes the connection",
+        arguments: [UInt8(0x0A), UInt8(0x12)])
     func willQoSWithoutWillFlag(_ flags: UInt8) async throws {
         try await withConformanceBroker { broker in
             let client = try await RawClient(port: broker.port, group: broker.group)
@@ -238,11 +239,12 @@ import Testing
         }
     }
 
-    @Test("[MQTT-3.1.2-18] [MQTT-3.1.2-20] a user name or password present without its flag is refused: the connection closes",
-          arguments: [
-              (UInt8(0x02), Wire.string("c") + Wire.string("user")),
-              (UInt8(0x82), Wire.string("c") + Wire.string("user") + Wire.string("secret")),
-          ])
+    @Test(
+        "[MQTT-3.1.2-18] [MQTT-3.1.2-20] a user name or password present without its flag is refused: the connection closes",
+        arguments: [
+            (UInt8(0x02), Wire.string("c") + Wire.string("user")),
+            (UInt8(0x82), Wire.string("c") + Wire.string("user") + Wire.string("secret")),
+        ])
     func fieldsWithoutTheirFlags(_ flags: UInt8, _ payload: [UInt8]) async throws {
         try await withConformanceBroker { broker in
             let client = try await RawClient(port: broker.port, group: broker.group)
@@ -251,11 +253,12 @@ import Testing
         }
     }
 
-    @Test("[MQTT-3.1.2-19] [MQTT-3.1.2-21] a user name or password flag without the field closes the connection",
-          arguments: [
-              (UInt8(0x82), Wire.string("c")),
-              (UInt8(0xC2), Wire.string("c") + Wire.string("user")),
-          ])
+    @Test(
+        "[MQTT-3.1.2-19] [MQTT-3.1.2-21] a user name or password flag without the field closes the connection",
+        arguments: [
+            (UInt8(0x82), Wire.string("c")),
+            (UInt8(0xC2), Wire.string("c") + Wire.string("user")),
+        ])
     func flagsWithoutTheirFields(_ flags: UInt8, _ payload: [UInt8]) async throws {
         try await withConformanceBroker { broker in
             let client = try await RawClient(port: broker.port, group: broker.group)
@@ -311,8 +314,9 @@ import Testing
         }
     }
 
-    @Test("[MQTT-3.1.3-4] [MQTT-1.5.3-1] a client id that is not well-formed UTF-8 closes the connection",
-          arguments: [Wire.surrogate, [0x61, 0xC3], [0xFF, 0x61]])
+    @Test(
+        "[MQTT-3.1.3-4] [MQTT-1.5.3-1] a client id that is not well-formed UTF-8 closes the connection",
+        arguments: [Wire.surrogate, [0x61, 0xC3], [0xFF, 0x61]])
     func clientIDNotUTF8(_ bytes: [UInt8]) async throws {
         try await withConformanceBroker { broker in
             let client = try await RawClient(port: broker.port, group: broker.group)
@@ -333,8 +337,9 @@ import Testing
         }
     }
 
-    @Test("[MQTT-3.1.3-5] client ids of 1 to 23 characters of 0-9a-zA-Z are accepted",
-          arguments: ["a", "Z9", "abcdefghijklmnopqrstuvw", "0123456789ABCDEFGHIJKLM"])
+    @Test(
+        "[MQTT-3.1.3-5] client ids of 1 to 23 characters of 0-9a-zA-Z are accepted",
+        arguments: ["a", "Z9", "abcdefghijklmnopqrstuvw", "0123456789ABCDEFGHIJKLM"])
     func shortAlphanumericClientIDs(_ clientID: String) async throws {
         try await withConformanceBroker { broker in
             let (client, connack) = try await RawClient.connect(broker, clientID: clientID, cleanSession: false)

@@ -37,8 +37,9 @@ import Testing
         }
     }
 
-    @Test("[MQTT-2.2.2-2] [MQTT-3.14.1-1] reserved flags set on PUBACK, PINGREQ or DISCONNECT close the connection",
-          arguments: [[UInt8(0x41), 0x02, 0x00, 0x01], [0xC1, 0x00], [0xE2, 0x00]])
+    @Test(
+        "[MQTT-2.2.2-2] [MQTT-3.14.1-1] reserved flags set on PUBACK, PINGREQ or DISCONNECT close the connection",
+        arguments: [[UInt8(0x41), 0x02, 0x00, 0x01], [0xC1, 0x00], [0xE2, 0x00]])
     func reservedFlagsClose(_ bytes: [UInt8]) async throws {
         try await withConformanceBroker { broker in
             let (client, _) = try await RawClient.connect(broker, clientID: "c")
@@ -78,8 +79,9 @@ import Testing
         }
     }
 
-    @Test("[MQTT-4.8.0-1] packets only a server may send (CONNACK, SUBACK, UNSUBACK, PINGRESP) are protocol violations that close the connection",
-          arguments: [[UInt8(0x20), 0x02, 0x00, 0x00], [0x90, 0x03, 0x00, 0x01, 0x00], [0xB0, 0x02, 0x00, 0x01], [0xD0, 0x00]])
+    @Test(
+        "[MQTT-4.8.0-1] packets only a server may send (CONNACK, SUBACK, UNSUBACK, PINGRESP) are protocol violations that close the connection",
+        arguments: [[UInt8(0x20), 0x02, 0x00, 0x00], [0x90, 0x03, 0x00, 0x01, 0x00], [0xB0, 0x02, 0x00, 0x01], [0xD0, 0x00]])
     func serverPacketsFromClient(_ bytes: [UInt8]) async throws {
         try await withConformanceBroker { broker in
             let (bystander, _) = try await RawClient.connect(broker, clientID: "b")

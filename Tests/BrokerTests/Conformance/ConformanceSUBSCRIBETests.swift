@@ -137,8 +137,9 @@ import Testing
         }
     }
 
-    @Test("[MQTT-4.7.1-2] '#' must stand alone or after a separator and come last: other placements are refused, valid ones match the parent",
-          arguments: ["a/#/b", "a#", "#/a", "a/b#", "##"])
+    @Test(
+        "[MQTT-4.7.1-2] '#' must stand alone or after a separator and come last: other placements are refused, valid ones match the parent",
+        arguments: ["a/#/b", "a#", "#/a", "a/b#", "##"])
     func multiLevelWildcardPlacement(_ filter: String) async throws {
         try await withConformanceBroker { broker in
             try await self.expectFilterRefused(broker, Array(filter.utf8))
@@ -151,8 +152,9 @@ import Testing
         }
     }
 
-    @Test("[MQTT-4.7.1-3] '+' must occupy a whole level: other placements are refused; valid ones match exactly one level, at any position",
-          arguments: ["a+", "+a/b", "a/+b", "a/b+/c"])
+    @Test(
+        "[MQTT-4.7.1-3] '+' must occupy a whole level: other placements are refused; valid ones match exactly one level, at any position",
+        arguments: ["a+", "+a/b", "a/+b", "a/b+/c"])
     func singleLevelWildcardPlacement(_ filter: String) async throws {
         try await withConformanceBroker { broker in
             try await self.expectFilterRefused(broker, Array(filter.utf8))

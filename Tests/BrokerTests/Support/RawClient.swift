@@ -83,10 +83,12 @@ final class RawClient {
         keepAlive: UInt16 = 60, will: ConnectPacket.Will? = nil, version: ProtocolVersion = .v3_1_1
     ) async throws -> (RawClient, ConnAckPacket) {
         let client = try await RawClient(port: port, group: group, version: version)
-        try await client.send(.connect(ConnectPacket(
-            protocolVersion: version, clientID: clientID, cleanSession: cleanSession, keepAlive: keepAlive,
-            will: will, username: username
-        )))
+        try await client.send(
+            .connect(
+                ConnectPacket(
+                    protocolVersion: version, clientID: clientID, cleanSession: cleanSession, keepAlive: keepAlive,
+                    will: will, username: username
+                )))
         guard case .packet(.connack(let connack)) = try await client.next() else {
             throw TestFailure("no CONNACK for \(clientID)")
         }
@@ -150,10 +152,12 @@ final class RawClient {
     }
 
     func publish(_ topic: String, _ payload: String, qos: QoS = .atMostOnce, retain: Bool = false, id: UInt16? = nil, dup: Bool = false) async throws {
-        try await self.send(.publish(PublishPacket(
-            topic: topic, payload: ByteBuffer(string: payload), qos: qos, retain: retain, dup: dup,
-            packetID: qos == .atMostOnce ? nil : (id ?? 1)
-        )))
+        try await self.send(
+            .publish(
+                PublishPacket(
+                    topic: topic, payload: ByteBuffer(string: payload), qos: qos, retain: retain, dup: dup,
+                    packetID: qos == .atMostOnce ? nil : (id ?? 1)
+                )))
     }
 
     /// Closes the socket without DISCONNECT (an unclean end: the will is published).

@@ -78,7 +78,8 @@ final class TestPKI {
     func issueWithOpenSSL(subject: String, extensions: String, file: String) async throws {
         try self.write(try self.authority.key.pem(), to: "ca.key")
         try self.write(extensions + "\n", to: "\(file).ext")
-        let result = try await ProcessRunner.shell("""
+        let result = try await ProcessRunner.shell(
+            """
             cd \(self.directory.path) && openssl ecparam -name prime256v1 -genkey -noout -out \(file).key \
             && openssl req -new -key \(file).key -subj '\(subject)' -out \(file).csr \
             && openssl x509 -req -in \(file).csr -CA ca.crt -CAkey ca.key -set_serial 0x\(UInt32.random(in: 1...UInt32.max)) \

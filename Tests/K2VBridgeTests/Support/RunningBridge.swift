@@ -1,8 +1,9 @@
 import Kafka
-@testable import K2VBridge
 import Logging
 import ServiceLifecycle
 import ServiceRuntime
+
+@testable import K2VBridge
 
 /// A bridge running in the test process inside a `ServiceGroup`, so that the test can shut it
 /// down gracefully as SIGTERM would.

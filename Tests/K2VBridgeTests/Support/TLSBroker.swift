@@ -84,9 +84,11 @@ struct MosquittoSubscriber {
     let process: ChildProcess
 
     static func start(port: Int, device: String, count: Int) throws -> MosquittoSubscriber {
-        let process = try ChildProcess.spawn("/usr/bin/mosquitto_sub", [
-            "-h", "127.0.0.1", "-p", "\(port)", "-u", device, "-i", device, "-t", "\(device)/config", "-q", "1", "-C", "\(count)",
-        ], name: "mosquitto_sub")
+        let process = try ChildProcess.spawn(
+            "/usr/bin/mosquitto_sub",
+            [
+                "-h", "127.0.0.1", "-p", "\(port)", "-u", device, "-i", device, "-t", "\(device)/config", "-q", "1", "-C", "\(count)",
+            ], name: "mosquitto_sub")
         return MosquittoSubscriber(process: process)
     }
 

@@ -18,12 +18,13 @@ final class TestDevices: Sendable {
         var quiet = Logger(label: "test-device")
         quiet.logLevel = .error
         clients = ids.map { id in
-            MQTTClient(configuration: MQTTClientConfiguration(
-                host: "127.0.0.1", port: port, clientID: id, cleanSession: false, username: id,
-                reconnect: MQTTReconnectPolicy(initialDelay: .milliseconds(50), maxDelay: .milliseconds(300)),
-                connectTimeout: .seconds(5), automaticAcknowledgement: true, inboundBuffer: (256, 1024),
-                eventLoopGroup: eventLoopGroup
-            ), logger: quiet)
+            MQTTClient(
+                configuration: MQTTClientConfiguration(
+                    host: "127.0.0.1", port: port, clientID: id, cleanSession: false, username: id,
+                    reconnect: MQTTReconnectPolicy(initialDelay: .milliseconds(50), maxDelay: .milliseconds(300)),
+                    connectTimeout: .seconds(5), automaticAcknowledgement: true, inboundBuffer: (256, 1024),
+                    eventLoopGroup: eventLoopGroup
+                ), logger: quiet)
         }
     }
 
@@ -36,7 +37,7 @@ final class TestDevices: Sendable {
                 do {
                     try await client.connect()
                     break
-                } catch where attempt < 3 {
+                } catch  where attempt < 3 {
                     try await Task.sleep(for: .milliseconds(200 * attempt))
                 }
             }

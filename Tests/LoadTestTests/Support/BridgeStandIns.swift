@@ -23,25 +23,30 @@ final class V2KStandIn: Sendable {
         self.producer = try KafkaProducer(configuration: KafkaConfiguration(["bootstrap.servers": kafka, "linger.ms": "1"]), logger: logger) { _, _ in }
         _ = try await self.client.connect()
         _ = try await self.client.subscribe(to: "$share/v2k/+/attrs", qos: .atLeastOnce)
-        let client = self.client, producer = self.producer, dropped = self.dropped
-        self.task.withLockedValue { $0 = Task {
-            var count = 0
-            do {
-                for try await message in client.messages {
-                    count += 1
-                    let identity = message.topic.split(separator: "/").first.map(String.init) ?? ""
-                    let parts = identity.split(separator: ":")
-                    if dropEvery > 0, count % dropEvery == 0 || parts.count != 2 {
-                        dropped.withLockedValue { $0 += 1 }
+        let client = self.client
+        let producer = self.producer
+        let dropped = self.dropped
+        self.task.withLockedValue {
+            $0 = Task {
+                var count = 0
+                do {
+                    for try await message in client.messages {
+                        count += 1
+                        let identity = message.topic.split(separator: "/").first.map(String.init) ?? ""
+                        let parts = identity.split(separator: ":")
+                        if dropEvery > 0, count % dropEvery == 0 || parts.count != 2 {
+                            dropped.withLockedValue { $0 += 1 }
+                            message.acknowledge()
+                            continue
+                        }
+                        let value =
+                            #"{"metadata":{"deviceid":"\#(parts[1])","tenant":"\#(parts[0])","timestamp":\#(Int(Date().timeIntervalSince1970 * 1000))},"attrs":\#(String(buffer: message.payload))}"#
+                        _ = try await producer.send(topic: "\(parts[0]).device-data", key: Array(identity.utf8), value: Array(value.utf8))
                         message.acknowledge()
-                        continue
                     }
-                    let value = #"{"metadata":{"deviceid":"\#(parts[1])","tenant":"\#(parts[0])","timestamp":\#(Int(Date().timeIntervalSince1970 * 1000))},"attrs":\#(String(buffer: message.payload))}"#
-                    _ = try await producer.send(topic: "\(parts[0]).device-data", key: Array(identity.utf8), value: Array(value.utf8))
-                    message.acknowledge()
-                }
-            } catch {}
-        } }
+                } catch {}
+            }
+        }
     }
 
     func stop() async {
@@ -62,24 +67,28 @@ final class K2VStandIn: Sendable {
         var logger = Logger(label: "k2v-stand-in")
         logger.logLevel = .critical
         self.client = MQTTClient(configuration: MQTTClientConfiguration(host: "127.0.0.1", port: mqttPort, clientID: "k2v-stand-in"), logger: logger)
-        self.consumer = try KafkaConsumer(configuration: KafkaConfiguration([
-            "bootstrap.servers": kafka, "group.id": "k2v-stand-in-\(UUID().uuidString)", "auto.offset.reset": "earliest",
-            "session.timeout.ms": "6000", "heartbeat.interval.ms": "500",
-        ]), topics: [topic], logger: logger)
+        self.consumer = try KafkaConsumer(
+            configuration: KafkaConfiguration([
+                "bootstrap.servers": kafka, "group.id": "k2v-stand-in-\(UUID().uuidString)", "auto.offset.reset": "earliest",
+                "session.timeout.ms": "6000", "heartbeat.interval.ms": "500",
+            ]), topics: [topic], logger: logger)
         _ = try await self.client.connect()
-        let client = self.client, consumer = self.consumer
-        self.task.withLockedValue { $0 = Task {
-            do {
-                for try await record in consumer.records {
-                    guard let event = try? JSONSerialization.jsonObject(with: Data(record.value.readableBytesView)) as? [String: Any],
-                          let service = (event["meta"] as? [String: Any])?["service"] as? String,
-                          let data = event["data"] as? [String: Any], let id = data["id"] as? String, let attrs = data["attrs"]
-                    else { continue }
-                    let payload = try JSONSerialization.data(withJSONObject: attrs)
-                    try await client.publish(topic: "\(service):\(id)/config", payload: ByteBuffer(bytes: payload), qos: .atLeastOnce)
-                }
-            } catch {}
-        } }
+        let client = self.client
+        let consumer = self.consumer
+        self.task.withLockedValue {
+            $0 = Task {
+                do {
+                    for try await record in consumer.records {
+                        guard let event = try? JSONSerialization.jsonObject(with: Data(record.value.readableBytesView)) as? [String: Any],
+                            let service = (event["meta"] as? [String: Any])?["service"] as? String,
+                            let data = event["data"] as? [String: Any], let id = data["id"] as? String, let attrs = data["attrs"]
+                        else { continue }
+                        let payload = try JSONSerialization.data(withJSONObject: attrs)
+                        try await client.publish(topic: "\(service):\(id)/config", payload: ByteBuffer(bytes: payload), qos: .atLeastOnce)
+                    }
+                } catch {}
+            }
+        }
     }
 
     func stop() async {
@@ -96,22 +105,26 @@ final class AttrsCounter: Sendable {
     private let keys = NIOLockedValueBox(Set<UInt64>())
 
     init(port: Int) async throws {
-        self.client = MQTTClient(configuration: MQTTClientConfiguration(host: "127.0.0.1", port: port, clientID: "attrs-counter", automaticAcknowledgement: true, inboundBuffer: (1000, 5000)))
+        self.client = MQTTClient(
+            configuration: MQTTClientConfiguration(host: "127.0.0.1", port: port, clientID: "attrs-counter", automaticAcknowledgement: true, inboundBuffer: (1000, 5000)))
         _ = try await self.client.connect()
         _ = try await self.client.subscribe(to: "+/attrs", qos: .atLeastOnce)
-        let client = self.client, keys = self.keys
-        self.task.withLockedValue { $0 = Task {
-            for await message in client.messages {
-                // Any run: a test runs one load test against its own broker.
-                var payload = message.payload
-                if let text = payload.readString(length: payload.readableBytes), let range = text.range(of: #""lt":""#) {
-                    let fields = text[range.upperBound...].prefix { $0 != "\"" }.split(separator: ".")
-                    if fields.count == 4, let device = UInt32(fields[1]), let sequence = UInt32(fields[2]) {
-                        _ = keys.withLockedValue { $0.insert(UInt64(device) << 32 | UInt64(sequence)) }
+        let client = self.client
+        let keys = self.keys
+        self.task.withLockedValue {
+            $0 = Task {
+                for await message in client.messages {
+                    // Any run: a test runs one load test against its own broker.
+                    var payload = message.payload
+                    if let text = payload.readString(length: payload.readableBytes), let range = text.range(of: #""lt":""#) {
+                        let fields = text[range.upperBound...].prefix { $0 != "\"" }.split(separator: ".")
+                        if fields.count == 4, let device = UInt32(fields[1]), let sequence = UInt32(fields[2]) {
+                            _ = keys.withLockedValue { $0.insert(UInt64(device) << 32 | UInt64(sequence)) }
+                        }
                     }
                 }
             }
-        } }
+        }
     }
 
     /// Distinct device messages received.

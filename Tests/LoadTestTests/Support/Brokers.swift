@@ -1,10 +1,10 @@
-import TestSupport
 import Broker
 import Foundation
 import LoadTest
 import Logging
 import MQTTAuthorization
 import NIOPosix
+import TestSupport
 
 /// Our broker in this process on 127.0.0.1: the plain listener, or mutual TLS with the
 /// certificates of `LocalCertificates` (CRL checking off: these certificates are never revoked).
@@ -86,10 +86,12 @@ final class BrokerProcess: @unchecked Sendable {
     init() async throws {
         self.mqttPort = try await FreePort.find()
         self.httpPort = try await FreePort.find()
-        self.process = try ChildProcess.spawn(try BuiltProducts.path("broker"), [], environment: [
-            "BROKER_BIND": "127.0.0.1", "BROKER_MQTT_PORT": "\(mqttPort)", "BROKER_MQTTS_PORT": "0",
-            "BROKER_HTTP_PORT": "\(httpPort)", "LOG_LEVEL": "warning",
-        ])
+        self.process = try ChildProcess.spawn(
+            try BuiltProducts.path("broker"), [],
+            environment: [
+                "BROKER_BIND": "127.0.0.1", "BROKER_MQTT_PORT": "\(mqttPort)", "BROKER_MQTTS_PORT": "0",
+                "BROKER_HTTP_PORT": "\(httpPort)", "LOG_LEVEL": "warning",
+            ])
         try await FreePort.waitUntilListening(port: self.mqttPort)
     }
 

@@ -1,7 +1,7 @@
-import TestSupport
 import Foundation
 import LoadTest
 import Logging
+import TestSupport
 
 let quietLogger: Logger = {
     var logger = Logger(label: "loadtest-test")

@@ -6,10 +6,12 @@ import Testing
 extension MQTTClientIntegrationTests {
     @Test func burstAcknowledgementAcknowledgesEveryMessageOnce() async throws {
         try await withTimeout {
-            let net = try await PubSub.start(subscribeTo: "burst", qos: .atLeastOnce, subscriber: {
-                $0.clientID = "burst-ack"
-                $0.cleanSession = false
-            })
+            let net = try await PubSub.start(
+                subscribeTo: "burst", qos: .atLeastOnce,
+                subscriber: {
+                    $0.clientID = "burst-ack"
+                    $0.cleanSession = false
+                })
             for n in 0..<3 {
                 try await net.publisher.publish(topic: "burst", payload: ByteBuffer(string: "m\(n)"), qos: .atLeastOnce)
             }

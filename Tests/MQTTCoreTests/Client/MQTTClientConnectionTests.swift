@@ -9,9 +9,11 @@ import Testing
 extension MQTTClientIntegrationTests {
     @Test func willIsPublishedWhenTheConnectionDies() async throws {
         try await withTimeout {
-            let net = try await PubSub.start(subscribeTo: "wills/#", qos: .atLeastOnce, publisher: {
-                $0.will = .init(topic: "wills/dying", payload: ByteBuffer(string: "gone"), qos: .atLeastOnce)
-            })
+            let net = try await PubSub.start(
+                subscribeTo: "wills/#", qos: .atLeastOnce,
+                publisher: {
+                    $0.will = .init(topic: "wills/dying", payload: ByteBuffer(string: "gone"), qos: .atLeastOnce)
+                })
             // No DISCONNECT: the socket just closes.
             try await net.publisher.state.withLockedValue { $0.machine.connectedChannel }!.close()
             let will = try await net.inbox.next()
@@ -22,9 +24,11 @@ extension MQTTClientIntegrationTests {
 
     @Test func willIsNotPublishedAfterDisconnect() async throws {
         try await withTimeout {
-            let net = try await PubSub.start(subscribeTo: "wills/#", qos: .atLeastOnce, publisher: {
-                $0.will = .init(topic: "wills/polite", payload: ByteBuffer(string: "gone"), qos: .atLeastOnce)
-            })
+            let net = try await PubSub.start(
+                subscribeTo: "wills/#", qos: .atLeastOnce,
+                publisher: {
+                    $0.will = .init(topic: "wills/polite", payload: ByteBuffer(string: "gone"), qos: .atLeastOnce)
+                })
             try await net.publisher.disconnect()
             #expect(!net.publisher.isConnected)
             #expect(try await net.inbox.nothing(within: .milliseconds(700)) == nil)
@@ -110,9 +114,10 @@ extension MQTTClientIntegrationTests {
     @Test func shutdownFailsPendingPublishes() async throws {
         try await withTimeout {
             let server = try await SilentBroker.start()
-            let client = MQTTClient(configuration: MQTTClientConfiguration(
-                host: "127.0.0.1", port: server.port, clientID: "stuck", reconnect: .disabled
-            ))
+            let client = MQTTClient(
+                configuration: MQTTClientConfiguration(
+                    host: "127.0.0.1", port: server.port, clientID: "stuck", reconnect: .disabled
+                ))
             try await client.connect()
             let pending = client.publishFuture(topic: "never/acked", payload: ByteBuffer(string: "x"), qos: .atLeastOnce)
             await client.shutdown()

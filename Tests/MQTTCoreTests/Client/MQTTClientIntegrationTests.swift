@@ -91,9 +91,11 @@ struct MQTTClientIntegrationTests {
             let inbox = Inbox(subscriber)
             try await subscriber.connect()
             try await subscriber.subscribe(to: "from/peer", qos: .exactlyOnce)
-            try await run("/usr/bin/mosquitto_pub", [
-                "-h", "127.0.0.1", "-p", "\(broker.port)", "-V", "mqttv31", "-q", "2", "-t", "from/peer", "-m", "hi",
-            ])
+            try await run(
+                "/usr/bin/mosquitto_pub",
+                [
+                    "-h", "127.0.0.1", "-p", "\(broker.port)", "-V", "mqttv31", "-q", "2", "-t", "from/peer", "-m", "hi",
+                ])
             let message = try await inbox.next()
             #expect(message.topic == "from/peer" && message.payload.string == "hi" && message.qos == .exactlyOnce)
             message.acknowledge()
@@ -125,5 +127,5 @@ extension MQTTClientIntegrationTests {
             #expect(net.subscriber.isConnected)
             await net.close()
         }
-}
+    }
 }

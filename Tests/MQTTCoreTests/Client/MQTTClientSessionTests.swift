@@ -7,10 +7,12 @@ import Testing
 extension MQTTClientIntegrationTests {
     @Test func unacknowledgedQoS1MessageIsRedeliveredAfterReconnect() async throws {
         try await withTimeout {
-            let net = try await PubSub.start(subscribeTo: "r", qos: .atLeastOnce, subscriber: {
-                $0.clientID = "redelivery"
-                $0.cleanSession = false
-            })
+            let net = try await PubSub.start(
+                subscribeTo: "r", qos: .atLeastOnce,
+                subscriber: {
+                    $0.clientID = "redelivery"
+                    $0.cleanSession = false
+                })
             try await net.publisher.publish(topic: "r", payload: ByteBuffer(string: "keep me"), qos: .atLeastOnce)
 
             let first = try await net.inbox.next()
@@ -31,10 +33,12 @@ extension MQTTClientIntegrationTests {
 
     @Test func qos2MessageRedeliveredAfterReconnectReachesTheApplicationOnce() async throws {
         try await withTimeout {
-            let net = try await PubSub.start(subscribeTo: "x", qos: .exactlyOnce, subscriber: {
-                $0.clientID = "exactly-once"
-                $0.cleanSession = false
-            })
+            let net = try await PubSub.start(
+                subscribeTo: "x", qos: .exactlyOnce,
+                subscriber: {
+                    $0.clientID = "exactly-once"
+                    $0.cleanSession = false
+                })
             try await net.publisher.publish(topic: "x", payload: ByteBuffer(string: "once"), qos: .exactlyOnce)
 
             let message = try await net.inbox.next()
@@ -117,11 +121,13 @@ extension MQTTClientIntegrationTests {
 extension MQTTClientIntegrationTests {
     @Test func inFlightQoS1PublishIsRetransmittedWithDupAfterReconnectAndCompletes() async throws {
         try await withTimeout {
-            let net = try await PubSub.start(subscribeTo: "retry", qos: .atLeastOnce, publisher: {
-                $0.clientID = "retransmitter"
-                $0.cleanSession = false
-                $0.reconnect = MQTTReconnectPolicy(initialDelay: .milliseconds(100), maxDelay: .milliseconds(200))
-            })
+            let net = try await PubSub.start(
+                subscribeTo: "retry", qos: .atLeastOnce,
+                publisher: {
+                    $0.clientID = "retransmitter"
+                    $0.cleanSession = false
+                    $0.reconnect = MQTTReconnectPolicy(initialDelay: .milliseconds(100), maxDelay: .milliseconds(200))
+                })
             let publisher = net.publisher
             // The PUBLISH leaves and the connection drops before its PUBACK can be read.
             let published = try await publisher.eventLoop.submit {
@@ -134,5 +140,5 @@ extension MQTTClientIntegrationTests {
             #expect(net.broker.log.contains("Received PUBLISH from retransmitter (d1, q1"))
             await net.close()
         }
-}
+    }
 }

@@ -74,10 +74,11 @@ import Testing
         let newChannel = EmbeddedChannel()
         _ = machine.channelOpened(newChannel, connectionID: id)
         let actions = machine.connAckReceived(.init(sessionPresent: true, returnCode: .accepted), connectionID: id)
-        #expect(actions.packets == [
-            .publish(PublishPacket(topic: "a", payload: ByteBuffer(string: "1"), qos: .atLeastOnce, dup: true, packetID: 1)),
-            .pubrel(packetID: 2),
-        ])
+        #expect(
+            actions.packets == [
+                .publish(PublishPacket(topic: "a", payload: ByteBuffer(string: "1"), qos: .atLeastOnce, dup: true, packetID: 1)),
+                .pubrel(packetID: 2),
+            ])
         machine.pubAckReceived(packetID: 1).completed?.succeed()
         machine.pubCompReceived(packetID: 2).completed?.succeed()
         #expect(machine.outbound.inFlight.isEmpty)

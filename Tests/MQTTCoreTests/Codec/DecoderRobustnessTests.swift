@@ -29,7 +29,7 @@ import Testing
             buffer.writeInteger(firstByte)
             for _ in 0..<length { buffer.writeInteger(UInt8.random(in: 0...255, using: &random)) }
             do {
-                while let _ = try parser.parse(&buffer) {}
+                while (try parser.parse(&buffer)) != nil {}
                 // Waiting for more: what is held is part of one packet no larger than the limit.
                 #expect(buffer.readableBytes < limit)
             } catch {

@@ -28,7 +28,9 @@ import Testing
         Case(name: "SUBSCRIBE with flags 0", bytes: [0x80, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x00], error: .invalidFlags(.subscribe, flags: 0)),
         Case(name: "PUBACK with a flag set", bytes: [0x41, 0x02, 0x00, 0x01], error: .invalidFlags(.puback, flags: 1)),
         Case(name: "PINGREQ with a flag set", bytes: [0xC4, 0x00], error: .invalidFlags(.pingreq, flags: 4)),
-        Case(name: "SUBSCRIBE with DUP from a 3.1.1 client", bytes: [0x8A, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x00], error: .invalidFlags(.subscribe, flags: 0x0A), version: .v3_1_1),
+        Case(
+            name: "SUBSCRIBE with DUP from a 3.1.1 client", bytes: [0x8A, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x00], error: .invalidFlags(.subscribe, flags: 0x0A), version: .v3_1_1
+        ),
         Case(name: "PUBLISH QoS 3", bytes: [0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01], error: .invalidQoS(3)),
         Case(name: "PUBLISH DUP at QoS 0", bytes: [0x38, 0x03, 0x00, 0x01, 0x61], error: .duplicateFlagOnQoS0),
         Case(name: "PUBLISH packet id 0", bytes: [0x32, 0x05, 0x00, 0x01, 0x61, 0x00, 0x00], error: .zeroPacketIdentifier(.publish)),

@@ -8,11 +8,12 @@ enum PacketSamples {
     static let all: [MQTTPacket] = [
         .connect(ConnectPacket(clientID: "dev-1")),
         .connect(ConnectPacket(protocolVersion: .v3_1, clientID: "legacy", cleanSession: false, keepAlive: 0)),
-        .connect(ConnectPacket(
-            protocolVersion: .v3_1_1, clientID: "", cleanSession: true, keepAlive: 30,
-            will: .init(topic: "admin:1/attrs", payload: buffer("{\"gone\":true}"), qos: .exactlyOnce, retain: true),
-            username: "admin:1", password: buffer("secret")
-        )),
+        .connect(
+            ConnectPacket(
+                protocolVersion: .v3_1_1, clientID: "", cleanSession: true, keepAlive: 30,
+                will: .init(topic: "admin:1/attrs", payload: buffer("{\"gone\":true}"), qos: .exactlyOnce, retain: true),
+                username: "admin:1", password: buffer("secret")
+            )),
         .connect(ConnectPacket(protocolVersion: .v3_1, clientID: "x", will: .init(topic: "w", payload: buffer(""), qos: .atLeastOnce))),
         .connack(ConnAckPacket(sessionPresent: true, returnCode: .accepted)),
         .connack(ConnAckPacket(sessionPresent: false, returnCode: .notAuthorized)),
@@ -24,10 +25,13 @@ enum PacketSamples {
         .pubrec(packetID: 2),
         .pubrel(packetID: 3),
         .pubcomp(packetID: 4),
-        .subscribe(SubscribePacket(packetID: 5, subscriptions: [
-            .init(filter: "a/+/c", qos: .atMostOnce), .init(filter: "#", qos: .atLeastOnce),
-            .init(filter: "$share/g/+/attrs", qos: .exactlyOnce),
-        ])),
+        .subscribe(
+            SubscribePacket(
+                packetID: 5,
+                subscriptions: [
+                    .init(filter: "a/+/c", qos: .atMostOnce), .init(filter: "#", qos: .atLeastOnce),
+                    .init(filter: "$share/g/+/attrs", qos: .exactlyOnce),
+                ])),
         .suback(SubAckPacket(packetID: 5, returnCodes: [.granted(.atMostOnce), .granted(.exactlyOnce), .failure])),
         .unsubscribe(UnsubscribePacket(packetID: 6, filters: ["a/+/c", "#"])),
         .unsuback(packetID: 6),

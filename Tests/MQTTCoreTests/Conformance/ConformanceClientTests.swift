@@ -184,7 +184,9 @@ final class RawServer: @unchecked Sendable {
         }
     }
 
-    @Test("[MQTT-2.3.1-1] [MQTT-2.3.1-2] [MQTT-4.3.2-1] the client gives each SUBSCRIBE, UNSUBSCRIBE and QoS 1 PUBLISH in flight its own non-zero identifier; PUBLISH goes out with DUP 0")
+    @Test(
+        "[MQTT-2.3.1-1] [MQTT-2.3.1-2] [MQTT-4.3.2-1] the client gives each SUBSCRIBE, UNSUBSCRIBE and QoS 1 PUBLISH in flight its own non-zero identifier; PUBLISH goes out with DUP 0"
+    )
     func packetIdentifiersUnused() async throws {
         try await self.withClient { server, client in
             _ = try await self.connect(client, server)
@@ -318,7 +320,9 @@ final class RawServer: @unchecked Sendable {
         }
     }
 
-    @Test("[MQTT-3.1.3-1] [MQTT-3.1.2-9] [MQTT-3.1.2-19] [MQTT-3.1.2-21] [MQTT-3.1.3-10] [MQTT-3.1.3-11] the client's CONNECT carries will, user name and password with their flags, in order (the strict server decoder checks both)")
+    @Test(
+        "[MQTT-3.1.3-1] [MQTT-3.1.2-9] [MQTT-3.1.2-19] [MQTT-3.1.2-21] [MQTT-3.1.3-10] [MQTT-3.1.3-11] the client's CONNECT carries will, user name and password with their flags, in order (the strict server decoder checks both)"
+    )
     func connectPayload() async throws {
         try await self.withClient({
             $0.will = .init(topic: "will/t", payload: ByteBuffer(string: "bye"), qos: .atLeastOnce, retain: true)

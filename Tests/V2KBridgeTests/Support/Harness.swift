@@ -1,4 +1,3 @@
-import TestSupport
 import Foundation
 import Logging
 import MQTTCore
@@ -6,6 +5,8 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import ServiceRuntime
+import TestSupport
+
 @testable import V2KBridge
 
 let testLogger: Logger = {
@@ -52,13 +53,17 @@ struct DevicePublishers {
     /// Publishes everything; returns when every PUBACK has come, or throws after `timeout`.
     func run(timeout: Duration = .seconds(60), progress: (@Sendable (Int) -> Void)? = nil) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let window = self.window, tenant = self.tenant, count = self.messagesPerDevice, port = self.port
+        let window = self.window
+        let tenant = self.tenant
+        let count = self.messagesPerDevice
+        let port = self.port
         let awaitAcknowledgements = self.awaitAcknowledgements
         let clients = (0..<devices).map { n in
-            MQTTClient(configuration: MQTTClientConfiguration(
-                host: "127.0.0.1", port: port, clientID: "\(tenant):dev\(n)", cleanSession: false, username: "\(tenant):dev\(n)",
-                inflightWindow: window, eventLoopGroup: group
-            ), logger: testLogger)
+            MQTTClient(
+                configuration: MQTTClientConfiguration(
+                    host: "127.0.0.1", port: port, clientID: "\(tenant):dev\(n)", cleanSession: false, username: "\(tenant):dev\(n)",
+                    inflightWindow: window, eventLoopGroup: group
+                ), logger: testLogger)
         }
         defer {
             Task {

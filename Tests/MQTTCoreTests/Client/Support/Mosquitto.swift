@@ -1,7 +1,7 @@
 import Foundation
-import TestSupport
 import NIOCore
 import NIOPosix
+import TestSupport
 
 /// A mosquitto broker of its own for one test: 127.0.0.1, a free port, a config file in a temp
 /// directory. `stop()` ends it; `restart()` brings it back on the same port and config.

@@ -32,7 +32,9 @@ func payload(_ size: Int, seed: Int) -> ByteBuffer {
     var buffer = ByteBuffer()
     var state = UInt64(truncatingIfNeeded: seed) &* 0x9E37_79B9_7F4A_7C15 | 1
     for _ in 0..<max(size / 8, 1) {
-        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
         buffer.writeInteger(state)
     }
     return buffer
@@ -45,12 +47,20 @@ func recoveryBench(_ path: String, sessions: Int, messages: Int, payloadSize: In
     var batch: [StoreMutation] = []
     for s in 0..<sessions {
         let key = SessionKey(owner: "tenant\(s % 100):device\(s)", clientID: "device\(s)")
-        batch.append(.putSession(StoredSession(key: key, subscriptions: [
-            StoredSubscription(filter: "\(key.owner)/config", qos: .atLeastOnce),
-        ], expiryIntervalSeconds: 86_400, disconnectedAtMillis: Int64(Date().timeIntervalSince1970 * 1000))))
+        batch.append(
+            .putSession(
+                StoredSession(
+                    key: key,
+                    subscriptions: [
+                        StoredSubscription(filter: "\(key.owner)/config", qos: .atLeastOnce)
+                    ], expiryIntervalSeconds: 86_400, disconnectedAtMillis: Int64(Date().timeIntervalSince1970 * 1000))))
         for m in 0..<perSession {
-            batch.append(.putMessage(key, StoredMessage(sequence: UInt64(m + 1), topic: "\(key.owner)/config",
-                                                        payload: payload(payloadSize, seed: s * 31 + m), qos: .atLeastOnce)))
+            batch.append(
+                .putMessage(
+                    key,
+                    StoredMessage(
+                        sequence: UInt64(m + 1), topic: "\(key.owner)/config",
+                        payload: payload(payloadSize, seed: s * 31 + m), qos: .atLeastOnce)))
         }
         if batch.count >= 20_000 {
             try await store.commit(batch)
@@ -60,8 +70,10 @@ func recoveryBench(_ path: String, sessions: Int, messages: Int, payloadSize: In
     try await store.commit(batch)
     let populated = ContinuousClock.now - started
     store.close()
-    print(String(format: "populate: %d sessions, %d messages of %d bytes in %.1f s; store %.1f MiB", sessions, perSession * sessions, payloadSize,
-                 seconds(populated), Double(directorySize(path)) / 1_048_576))
+    print(
+        String(
+            format: "populate: %d sessions, %d messages of %d bytes in %.1f s; store %.1f MiB", sessions, perSession * sessions, payloadSize,
+            seconds(populated), Double(directorySize(path)) / 1_048_576))
 
     let openStarted = ContinuousClock.now
     let reopened = try BrokerStore.open(path: path, logger: logger)
@@ -70,8 +82,10 @@ func recoveryBench(_ path: String, sessions: Int, messages: Int, payloadSize: In
     let state = try reopened.recoverAll()
     let recovered = ContinuousClock.now - recoverStarted
     let total = state.sessions.values.reduce(0) { $0 + $1.messages.count }
-    print(String(format: "recovery: open %.2f s, recoverAll %.2f s (%d sessions, %d messages, %d skipped); total %.2f s",
-                 seconds(opened), seconds(recovered), state.sessions.count, total, state.report.skipped, seconds(opened + recovered)))
+    print(
+        String(
+            format: "recovery: open %.2f s, recoverAll %.2f s (%d sessions, %d messages, %d skipped); total %.2f s",
+            seconds(opened), seconds(recovered), state.sessions.count, total, state.report.skipped, seconds(opened + recovered)))
     reopened.close()
 }
 
@@ -99,8 +113,10 @@ func commitBench(_ path: String, writers: Int, duration: Duration) async throws 
     let after = store.statistics
     let commits = after.commits - before.commits
     let batches = after.batches - before.batches
-    print(String(format: "commits: %d writers, %.0f commits/s, %.0f fsync'd batches/s, %.1f commits per batch", writers,
-                 Double(commits) / elapsed, Double(batches) / elapsed, Double(commits) / Double(max(batches, 1))))
+    print(
+        String(
+            format: "commits: %d writers, %.0f commits/s, %.0f fsync'd batches/s, %.1f commits per batch", writers,
+            Double(commits) / elapsed, Double(batches) / elapsed, Double(commits) / Double(max(batches, 1))))
     store.close()
 }
 

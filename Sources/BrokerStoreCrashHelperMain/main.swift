@@ -20,8 +20,9 @@ do {
         for writer in 0..<writers {
             group.addTask {
                 for sequence in stride(from: writer, to: count, by: writers) {
-                    let message = StoredMessage(sequence: UInt64(sequence), topic: "crash:test/config",
-                                                payload: ByteBuffer(string: "message \(sequence)"), qos: .atLeastOnce)
+                    let message = StoredMessage(
+                        sequence: UInt64(sequence), topic: "crash:test/config",
+                        payload: ByteBuffer(string: "message \(sequence)"), qos: .atLeastOnce)
                     try await store.commit([.putMessage(session, message)])
                     // One write(2) per line, unbuffered: what the parent reads was acknowledged.
                     FileHandle.standardOutput.write(Data("ack \(sequence)\n".utf8))

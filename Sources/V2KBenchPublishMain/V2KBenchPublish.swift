@@ -27,10 +27,11 @@ struct V2KBenchPublish: AsyncParsableCommand {
         guard let qos = QoS(rawValue: UInt8(clamping: qos)) else { throw ValidationError("--qos must be 0, 1 or 2") }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let clients = (0..<devices).map { n in
-            MQTTClient(configuration: MQTTClientConfiguration(
-                host: host, port: port, clientID: "\(tenant):dev\(n)", username: "\(tenant):dev\(n)",
-                inflightWindow: window, eventLoopGroup: group
-            ))
+            MQTTClient(
+                configuration: MQTTClientConfiguration(
+                    host: host, port: port, clientID: "\(tenant):dev\(n)", username: "\(tenant):dev\(n)",
+                    inflightWindow: window, eventLoopGroup: group
+                ))
         }
         for client in clients { try await client.connect() }
         let start = ContinuousClock.now

@@ -50,9 +50,11 @@ struct KafkaMockCommand: ParsableCommand {
         }
         print(cluster.bootstrapServers)
         fflush(nil)
-        logger.info("Mock Kafka cluster running", metadata: [
-            "bootstrap": "\(cluster.bootstrapServers)", "brokers": "\(brokers)", "topics": "\(topics.map(\.description))",
-        ])
+        logger.info(
+            "Mock Kafka cluster running",
+            metadata: [
+                "bootstrap": "\(cluster.bootstrapServers)", "brokers": "\(brokers)", "topics": "\(topics.map(\.description))",
+            ])
         withExtendedLifetime(sources) { stopped.wait() }
 
         logger.info("Mock Kafka cluster stopping")
