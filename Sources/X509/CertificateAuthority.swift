@@ -120,10 +120,12 @@ public struct CertificateAuthority: Sendable {
         return builder.certificate
     }
 
-    /// A signed v2 CRL listing `revoked`, with a CRL number and authorityKeyIdentifier.
+    /// A signed v2 CRL listing `revoked`, with a CRL number and authorityKeyIdentifier. By default
+    /// lastUpdate is a minute back, like dev-pki's: OpenSSL reads the coarse clock (`time()`, up to
+    /// a tick behind), and a CRL stamped this very second was now and then "not yet valid".
     public func makeRevocationList(
         revoked: [RevokedCertificate],
-        lastUpdate: Date = Date(),
+        lastUpdate: Date = Date().addingTimeInterval(-60),
         nextUpdate: Date,
         number: UInt64
     ) throws -> RevocationList {

@@ -70,7 +70,7 @@ import Testing
         try await withTestBroker { broker in
             // A CONNECT announcing 175 KB, of which only the header comes: nothing is buffered for it.
             let stranger = try await RawClient(port: broker.port, group: broker.group)
-            try await stranger.sendRaw([0x10] + Self.remainingLength(175_000) + Array(repeating: 0, count: 1000))
+            try await stranger.sendRaw([0x10] + Wire.remainingLength(175_000) + Array(repeating: 0, count: 1000))
             try await stranger.expectClosed(timeout: .seconds(1))
             // After CONNECT the packet limit applies: a 100 KB PUBLISH is fine.
             let (client, connack) = try await RawClient.connect(broker, clientID: "big")
@@ -93,17 +93,5 @@ import Testing
             let (_, connack) = try await RawClient.connect(broker, clientID: "three")
             #expect(connack.returnCode == .accepted)
         }
-    }
-
-    private static func remainingLength(_ value: Int) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var rest = value
-        repeat {
-            var byte = UInt8(rest % 128)
-            rest /= 128
-            if rest > 0 { byte |= 0x80 }
-            bytes.append(byte)
-        } while rest > 0
-        return bytes
     }
 }

@@ -64,7 +64,7 @@ final class TestPKI {
     }
 
     /// A CRL as the test shapes it, e.g. an older one replayed after a newer one.
-    func writeCRL(number: UInt64, revoked: [RevokedCertificate], lastUpdate: Date = Date()) throws {
+    func writeCRL(number: UInt64, revoked: [RevokedCertificate], lastUpdate: Date = Date().addingTimeInterval(-60)) throws {
         let crl = try self.authority.makeRevocationList(
             revoked: revoked, lastUpdate: lastUpdate, nextUpdate: Date().addingTimeInterval(86_400), number: number
         )
