@@ -17,8 +17,6 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     private let router: LoopRouter
     private var machine: Machine
     private var decoder: BrokerPacketDecoder
-    /// After a decoding error nothing more is read from the connection.
-    private var decodingFailed = false
     /// Why the client's certificate was refused, for the handshake-failure metric.
     private var certificateRefusal: ClientCertificateVerifier.Refusal?
     /// Nil once the handler is removed: holding it longer would keep the whole pipeline alive.
@@ -81,7 +79,8 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !self.decodingFailed else { return }
+        // Nothing more is read once a close was decided (after a decoding error too).
+        guard self.machine.isOpen else { return }
         var bytes = Self.unwrapInboundIn(data)
         // Counted per read, not per packet: one atomic add for a whole batch of small packets.
         self.core.metrics.bytesIn.increment(by: bytes.readableBytes)
@@ -92,7 +91,6 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             do {
                 packet = try self.decoder.next()
             } catch {
-                self.decodingFailed = true
                 self.decoder.discard()
                 return self.errorCaught(context: context, error: error)
             }
