@@ -103,7 +103,7 @@ let pkiProducts: [Product] = [
     .library(name: "X509", targets: ["X509"]),
     .library(name: "HTTPClient", targets: ["HTTPClient"]),
     .executable(name: "dev-pki", targets: ["DevPKIMain"]),
-    .executable(name: "PKISidecarMain", targets: ["PKISidecarMain"]),
+    .executable(name: "pki-sidecar", targets: ["PKISidecarMain"]),
 ]
 let pkiTargets: [Target] = [
     .target(name: "X509", dependencies: ["CLibCrypto"]),

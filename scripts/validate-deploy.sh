@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the deployment files without Docker or kubectl (make validate-deploy):
 #   1. hadolint on docker/Dockerfile* (settings: .hadolint.yaml), shellcheck on the scripts
-#   2. deploy/docker-compose.yml against the Compose specification's JSON Schema, as shipped by
+#   2. docker/Dockerfile PRODUCTS against Package.swift; deploy/docker-compose.yml against the Compose specification's JSON Schema, as shipped by
 #      check-jsonschema (--builtin-schema vendor.compose-spec), plus project rules
 #   3. deploy/prometheus: promtool check rules / check config / test rules (Debian's prometheus)
 #   4. deploy/kubernetes: base and every overlay rendered by scripts/render-kustomize.py, each
@@ -52,6 +52,13 @@ if "${bin}/check-jsonschema" --builtin-schema vendor.compose-spec deploy/docker-
 else
     fail "deploy/docker-compose.yml"
 fi
+
+step "docker/Dockerfile's PRODUCTS are the package's executable products"
+# A renamed product would otherwise be caught only by the image build (or hidden by a stale binary).
+declared=$(grep -o '\.executable(name: "[^"]*"' Package.swift | sed 's/.*"\(.*\)"/\1/' | sort)
+for product in $(sed -n 's/^ARG PRODUCTS="\(.*\)"/\1/p' docker/Dockerfile); do
+    if grep -qx "${product}" <<<"${declared}"; then echo "ok  ${product}"; else fail "docker/Dockerfile product ${product} is not in Package.swift"; fi
+done
 
 step "Prometheus alert rules, their unit tests and the scrape configuration ($(promtool --version 2>&1 | awk 'NR == 1 {print $1, $3}'))"
 if promtool check rules deploy/prometheus/alerts.yml \
