@@ -56,7 +56,8 @@ fi
 step "docker/Dockerfile's PRODUCTS are the package's executable products"
 # A renamed product would otherwise be caught only by the image build (or hidden by a stale binary).
 declared=$(grep -o '\.executable(name: "[^"]*"' Package.swift | sed 's/.*"\(.*\)"/\1/' | sort)
-for product in $(sed -n 's/^ARG PRODUCTS="\(.*\)"/\1/p' docker/Dockerfile); do
+read -ra products <<<"$(sed -n 's/^ARG PRODUCTS="\(.*\)"/\1/p' docker/Dockerfile)"
+for product in "${products[@]}"; do
     if grep -qx "${product}" <<<"${declared}"; then echo "ok  ${product}"; else fail "docker/Dockerfile product ${product} is not in Package.swift"; fi
 done
 
