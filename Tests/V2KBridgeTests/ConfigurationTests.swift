@@ -45,7 +45,6 @@ import Testing
         #expect(configuration.producer["linger.ms"] == "10")
         #expect(configuration.producer["compression.codec"] == "gzip")
         #expect(configuration.producer["queue.buffering.max.kbytes"] == "2048")
-        #expect(configuration.bootstrapServers == ["k1:9092", "k2:9092"])
     }
 
     @Test(arguments: [

@@ -122,12 +122,6 @@ public struct V2KConfiguration: Sendable {
         }
     }
 
-    /// The bootstrap servers `/ready` probes.
-    public var bootstrapServers: [String] {
-        (producer["bootstrap.servers"] ?? producer["metadata.broker.list"] ?? "")
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
-
     static func isKafkaTopicName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 249 && name.utf8.allSatisfy(AttrsTopic.isKafkaTopicCharacter)
     }

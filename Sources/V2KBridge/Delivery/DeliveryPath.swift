@@ -2,51 +2,61 @@ import Dispatch
 import Kafka
 import Logging
 import MQTTCore
-import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 
-/// Everything between a message handed to Kafka and its acknowledgement to the broker.
+/// Everything between a message taken from the broker and its acknowledgement: conversion, the
+/// producer, retries, the dead-letter topic.
 ///
-/// `handle` is the producer's delivery handler and runs on Kafka's poll thread: it acknowledges
-/// a message only when Kafka confirmed it, schedules a new attempt after a retriable failure,
-/// and on a fatal error halts all acknowledgements and reports the error to the bridge.
+/// `submit` takes each new message; from then on one path drives it, whether a failure comes
+/// from `produce` at once or later in a delivery report (`settle`): retried after a backoff,
+/// dead-lettered (or acknowledged) when Kafka will never take it, or, on a fatal error, all
+/// acknowledgements halt and the bridge ends. A message is acknowledged only once Kafka has it
+/// (or it is invalid and has nowhere to go).
 final class DeliveryPath: Sendable {
     let ledger: DeliveryLedger
     let metrics: V2KMetrics
     let topicSuffix: String
     let deadLetterTopic: String?
     let acknowledgements: AcknowledgementBatcher
-    private let logger: Logger
+    let producer: KafkaProducer
+    let logger: Logger
     /// Retries are scheduled here (never on Kafka's poll thread).
-    private let eventLoop: any EventLoop
-    /// Set once the producer exists (it needs this object's handler first); cleared at shutdown.
-    private let producer = NIOLockedValueBox<KafkaProducer?>(nil)
+    let eventLoop: any EventLoop
     private let fatalErrors: AsyncStream<KafkaError>.Continuation
-    /// Acknowledgements so far (the metrics backend cannot be read back).
+    /// Acknowledgements after Kafka confirmed a message (the metrics backend cannot be read back).
     let acknowledgedTotal = Atomic<Int>(0)
 
     init(
-        ledger: DeliveryLedger, metrics: V2KMetrics, topicSuffix: String, deadLetterTopic: String?,
-        acknowledgements: AcknowledgementBatcher, eventLoop: any EventLoop, logger: Logger,
+        configuration: V2KConfiguration, acknowledgements: AcknowledgementBatcher, eventLoop: any EventLoop, logger: Logger,
         fatalErrors: AsyncStream<KafkaError>.Continuation
-    ) {
+    ) throws(KafkaError) {
+        // The producer reports to this object, which owns it: the relay holds it weakly and is
+        // set before anything is produced, so no report can find it empty.
+        let relay = DeliveryReportRelay()
+        self.producer = try KafkaProducer(configuration: configuration.producer, logger: logger) { token, result in
+            relay.path?.handle(token: token, result: result)
+        }
+        self.ledger = DeliveryLedger(capacity: configuration.maxInflight)
+        self.metrics = V2KMetrics()
+        self.topicSuffix = configuration.topicSuffix
+        self.deadLetterTopic = configuration.deadLetterTopic
         self.acknowledgements = acknowledgements
-        self.ledger = ledger
-        self.metrics = metrics
-        self.topicSuffix = topicSuffix
-        self.deadLetterTopic = deadLetterTopic
         self.eventLoop = eventLoop
         self.logger = logger
         self.fatalErrors = fatalErrors
+        relay.path = self
     }
 
-    func attach(_ producer: KafkaProducer?) {
-        self.producer.withLockedValue { $0 = producer }
+    /// Stops retrying (what is unacknowledged stays with the broker), then flushes the producer.
+    func shutdown(timeout: Duration) async {
+        ledger.startDraining()
+        await producer.shutdown(timeout: timeout)
     }
 
-    // MARK: Delivery reports (Kafka's poll thread)
+    // MARK: Outcomes
 
+    /// The producer's delivery handler (Kafka's poll thread).
     func handle(token: UInt64, result: Result<DeliveredRecord, KafkaError>) {
         switch result {
         case .success:
@@ -63,13 +73,22 @@ final class DeliveryPath: Sendable {
             }
         case .failure(let error):
             metrics.deliveryFailures.increment()
-            if error.isFatal {
-                reportFatal(error)
-            } else if error.isRetriable {
-                scheduleRetry(token: token, error: error)
-            } else {
-                rejected(token: token, error: error)
-            }
+            settle(token: token, error: error)
+        }
+    }
+
+    /// A failed attempt of `token`, whether `produce` refused it or a delivery report did: the
+    /// one place that sorts Kafka's errors.
+    func settle(token: UInt64, error: KafkaError) {
+        if error.isFatal {
+            reportFatal(error)
+        } else if error.code == .destroyed {
+            // The producer is gone (shutting down): left unacknowledged, the broker redelivers.
+            _ = ledger.remove(token)
+        } else if error.isRetriable {
+            scheduleRetry(token: token, error: error)
+        } else {
+            rejected(token: token, error: error)
         }
     }
 
@@ -86,7 +105,6 @@ final class DeliveryPath: Sendable {
             _ = ledger.remove(token)
             return
         }
-        let delay = Self.backoff(attempt: delivery.attempts)
         if delivery.attempts <= 2 || delivery.attempts % 10 == 0 {
             logger.warning(
                 "Kafka delivery failed, retrying",
@@ -94,7 +112,7 @@ final class DeliveryPath: Sendable {
                     "topic": "\(delivery.message.topic)", "attempt": "\(delivery.attempts)", "error": "\(error)",
                 ])
         }
-        eventLoop.scheduleTask(in: delay) { self.produceAgain(token: token) }
+        eventLoop.scheduleTask(in: Self.backoff(attempt: delivery.attempts)) { self.attempt(token: token) }
     }
 
     /// Kafka refuses this message for good (too large, invalid topic, ...): it can never be
@@ -104,90 +122,38 @@ final class DeliveryPath: Sendable {
         guard let (delivery, halted) = ledger.remove(token), !halted else { return }
         logger.error("Kafka rejected a message", metadata: ["topic": "\(delivery.message.topic)", "error": "\(error)"])
         metrics.invalid("kafka_rejected").increment()
-        if case .deviceData = delivery.kind, deadLetterTopic != nil, !ledger.isDraining {
-            let token = ledger.add(PendingDelivery(message: delivery.message, kind: .deadLetter, attempts: 1, startedAt: delivery.startedAt))
-            eventLoop.execute { self.produceAgain(token: token) }
+        if case .deviceData = delivery.kind, !ledger.isDraining {
+            deadLetterOrAcknowledge(delivery.message, startedAt: delivery.startedAt)
+        } else {
+            acknowledge(delivery.message)
+        }
+    }
+
+    /// An undeliverable message: raw to the dead-letter topic when there is one (acknowledged
+    /// once Kafka has it), else acknowledged at once so that it does not come back forever.
+    func deadLetterOrAcknowledge(_ message: MQTTInboundMessage, startedAt: UInt64) {
+        guard deadLetterTopic != nil else {
+            acknowledge(message)
             return
         }
-        acknowledgements.acknowledge(delivery.message)
+        let token = ledger.add(PendingDelivery(message: message, kind: .deadLetter, attempts: 1, startedAt: startedAt))
+        // Never produce from Kafka's poll thread: `rejected` runs there.
+        eventLoop.execute { self.attempt(token: token) }
+    }
+
+    private func acknowledge(_ message: MQTTInboundMessage) {
+        acknowledgements.acknowledge(message)
         metrics.acknowledged.increment()
     }
 
     static func backoff(attempt: Int) -> TimeAmount {
         .milliseconds(min(100 << min(attempt - 1, 6), 5000))
     }
-
-    // MARK: Producing
-
-    /// Produces the pending message of `token` again (a retry, or a new dead letter).
-    private func produceAgain(token: UInt64) {
-        guard let producer = producer.withLockedValue({ $0 }) else {
-            _ = ledger.remove(token)
-            return
-        }
-        guard let delivery = ledger.entryToProduce(token) else {
-            _ = ledger.remove(token)
-            return
-        }
-        var converter = DeviceMessageConverter(topicSuffix: topicSuffix)
-        switch produce(delivery, token: token, producer: producer, converter: &converter) {
-        case .produced:
-            metrics.retries.increment()
-        case .queueFull, .failed:
-            eventLoop.scheduleTask(in: Self.backoff(attempt: delivery.attempts)) { self.produceAgain(token: token) }
-        case .invalid:
-            _ = ledger.remove(token)
-        }
-    }
-
-    enum ProduceOutcome {
-        case produced
-        case queueFull
-        case failed(KafkaError)
-        /// Cannot be converted (only on a first attempt).
-        case invalid(DeviceMessageConverter.Invalid)
-    }
-
-    /// Converts and enqueues one message under `token`. Allocation-free for device data.
-    func produce(_ delivery: PendingDelivery, token: UInt64, producer: KafkaProducer, converter: inout DeviceMessageConverter) -> ProduceOutcome {
-        var topic = delivery.message.topic
-        return topic.withUTF8 { topicBytes -> ProduceOutcome in
-            let topicBytes = UnsafeRawBufferPointer(topicBytes)
-            do throws(KafkaError) {
-                switch delivery.kind {
-                case .deviceData(let timestamp):
-                    let fixed: Int64? = delivery.attempts > 1 ? timestamp : nil
-                    switch converter.convert(topic: topicBytes, payload: delivery.message.payload, timestamp: fixed, clock: currentEpochMilliseconds) {
-                    case .failure(let invalid):
-                        return .invalid(invalid)
-                    case .success(let converted):
-                        try converter.value.withUnsafeReadableBytes { (value) throws(KafkaError) in
-                            try producer.produce(
-                                topic: converted.kafkaTopic, key: UnsafeRawBufferPointer(rebasing: topicBytes[converted.key]),
-                                value: value, token: token
-                            )
-                        }
-                    }
-                case .deadLetter:
-                    try delivery.message.payload.withUnsafeReadableBytes { (payload) throws(KafkaError) in
-                        try producer.produce(topic: deadLetterTopic!, key: topicBytes, value: payload, token: token)
-                    }
-                }
-                return .produced
-            } catch {
-                if error.code == .queueFull {
-                    metrics.queueFull.increment()
-                    return .queueFull
-                }
-                return .failed(error)
-            }
-        }
-    }
 }
 
-extension ByteBuffer {
-    /// `withUnsafeReadableBytes` for a body with typed throws.
-    func withUnsafeReadableBytes(_ body: (UnsafeRawBufferPointer) throws(KafkaError) -> Void) throws(KafkaError) {
-        try withUnsafeReadableBytes { bytes in Result { () throws(KafkaError) in try body(bytes) } }.get()
-    }
+/// The producer's way back to its `DeliveryPath`, which is created after the producer.
+/// `path` is written once, in the path's init, before the first `produce`; librdkafka's queues
+/// order that write before any delivery report reads it.
+private final class DeliveryReportRelay: @unchecked Sendable {
+    weak var path: DeliveryPath?
 }

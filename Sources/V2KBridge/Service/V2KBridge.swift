@@ -16,7 +16,6 @@ import ServiceRuntime
 public final class V2KBridge: Service, Sendable {
     public let configuration: V2KConfiguration
     let client: MQTTClient
-    let producer: KafkaProducer
     let delivery: DeliveryPath
     let readiness: ReadinessState
     let logger: Logger
@@ -44,16 +43,10 @@ public final class V2KBridge: Service, Sendable {
         self.client = client
         let (fatalErrors, fatalContinuation) = AsyncStream.makeStream(of: KafkaError.self, bufferingPolicy: .bufferingOldest(1))
         self.fatalErrors = fatalErrors
-        let delivery = DeliveryPath(
-            ledger: DeliveryLedger(capacity: configuration.maxInflight), metrics: V2KMetrics(),
-            topicSuffix: configuration.topicSuffix, deadLetterTopic: configuration.deadLetterTopic,
-            acknowledgements: AcknowledgementBatcher(client: client, eventLoop: eventLoop), eventLoop: eventLoop, logger: logger, fatalErrors: fatalContinuation
+        self.delivery = try DeliveryPath(
+            configuration: configuration, acknowledgements: AcknowledgementBatcher(client: client, eventLoop: eventLoop), eventLoop: eventLoop,
+            logger: logger, fatalErrors: fatalContinuation
         )
-        self.delivery = delivery
-        self.producer = try KafkaProducer(configuration: configuration.producer, logger: logger) { token, result in
-            delivery.handle(token: token, result: result)
-        }
-        delivery.attach(producer)
     }
 
     static func clientConfiguration(_ configuration: V2KConfiguration, eventLoop: any EventLoop) throws -> MQTTClientConfiguration {
@@ -85,7 +78,6 @@ public final class V2KBridge: Service, Sendable {
     }
 
     public func run() async throws {
-        defer { delivery.attach(nil) }
         let subscribed: Bool
         do {
             subscribed = try await cancelWhenGracefulShutdown { try await self.connectAndSubscribe() }
@@ -115,7 +107,7 @@ public final class V2KBridge: Service, Sendable {
         } catch {
             logger.critical("v2k-bridge stops without acknowledging: \(error)")
             await client.shutdown()
-            await producer.shutdown(timeout: .seconds(1))
+            await delivery.shutdown(timeout: .seconds(1))
             throw error
         }
         await stop(drain: true)
@@ -167,7 +159,7 @@ public final class V2KBridge: Service, Sendable {
                     "pending_at_stop": "\(pending)", "left_unacknowledged": "\(drained ? 0 : delivery.ledger.count)",
                 ])
         }
-        await producer.shutdown(timeout: configuration.flushTimeout)
+        await delivery.shutdown(timeout: configuration.flushTimeout)
         // Acknowledgements still gathered leave before DISCONNECT.
         await delivery.acknowledgements.flushNow()
         try? await client.disconnect()
@@ -187,7 +179,7 @@ public final class V2KBridge: Service, Sendable {
 
     /// Kafka is ready while a broker answers the producer's metadata request.
     private func watchKafka() async {
-        let producer = self.producer
+        let producer = delivery.producer
         let readiness = self.readiness
         await KafkaReadinessWatch.run(every: configuration.kafkaHealthInterval, logger: logger) { () async throws(KafkaError) in
             try await producer.checkBrokers(timeout: .seconds(2))
