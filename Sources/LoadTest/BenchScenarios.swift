@@ -120,6 +120,26 @@ public enum BenchScenarios {
         )
     }
 
+    /// The plain storm with `RawConnectionStorm` (one thread, raw sockets): what an external
+    /// epoll load generator measures.
+    public static func rawConnectionStorm(
+        host: String, port: Int, connections: Int, inFlight: Int = 64, brokerPID: Int32?, timeout: Duration = .seconds(120)
+    ) async throws -> Result {
+        let storm = try RawConnectionStorm(host: host, port: port)
+        defer { storm.closeAll() }
+        let before = try brokerPID.map(residentBytes(pid:))
+        let outcome = storm.run(connections: connections, inFlight: inFlight, timeout: timeout)
+        var perConnection: Int?
+        if let before, let brokerPID, outcome.connected > 0 {
+            try await Task.sleep(for: .seconds(1))
+            perConnection = (try residentBytes(pid: brokerPID) - before) / outcome.connected
+        }
+        return Result(
+            scenario: "connection-storm-raw", rate: Double(outcome.connected) / outcome.seconds, delivered: outcome.connected,
+            expected: connections, p50Micros: outcome.latencyMicros.p50, p99Micros: outcome.latencyMicros.p99, bytesPerConnection: perConnection
+        )
+    }
+
     /// Waits until every expected delivery arrived, or deliveries stop for two seconds (QoS 0
     /// may lose some), or the timeout; the rate counts up to the last delivery seen.
     private static func waitForDeliveries(runner: LoadRunner, expected: Int, start: ContinuousClock.Instant, timeout: Duration) async throws -> (LoadSnapshot, Double) {

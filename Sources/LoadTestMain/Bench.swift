@@ -31,6 +31,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "storm: client key") var key: String?
     @Option(help: "storm: a directory in the pki-sidecar device layout (cert_<prefix><n>/); each connection presents its own certificate") var certDir: String?
     @Option(help: "storm: device id prefix in --cert-dir") var devicePrefix = "storm"
+    @Flag(help: "storm without TLS: connect with the NIO client instead of raw sockets on one thread") var nioClient = false
     @Option(help: "event loop threads") var threads = System.coreCount
 
     func run() async throws {
@@ -63,6 +64,10 @@ struct Bench: AsyncParsableCommand {
         case .idle:
             guard let pid = self.brokerPid else { throw ValidationError("--broker-pid is needed for the idle scenario") }
             return try await BenchScenarios.idleConnections(runner: runner, connections: self.connections, brokerPID: pid)
+        case .storm where target.tls == nil && !self.nioClient:
+            return try await BenchScenarios.rawConnectionStorm(
+                host: self.host, port: self.port, connections: self.connections, inFlight: self.inFlight, brokerPID: self.brokerPid
+            )
         case .storm:
             let identities = try self.certDir.map { directory in
                 try BenchScenarios.deviceTLSContexts(directory: directory, prefix: self.devicePrefix, count: self.connections)

@@ -55,4 +55,32 @@ import Testing
             #expect(result.delivered == 6)
         }
     }
+
+    /// The raw-socket storm of the plain scenario: every connect gets its CONNACK from our broker.
+    @Test func rawStormConnectsEveryDevice() async throws {
+        try await InProcessBroker.with { broker in
+            let storm = try RawConnectionStorm(host: "127.0.0.1", port: broker.port)
+            defer { storm.closeAll() }
+            let outcome = storm.run(connections: 300, inFlight: 16, timeout: .seconds(20))
+            #expect(outcome.connected == 300)
+            #expect(outcome.failures == 0)
+            #expect(outcome.latencyMicros.p50 > 0)
+        }
+    }
+
+    /// A server that never answers: only `inFlight` connects are started, none counts as connected.
+    @Test func rawStormKeepsAtMostInFlightConnectsUnderWay() async throws {
+        let silent = SilentServer()
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(silent) } }
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer {
+            silent.closeAll()
+            server.close(promise: nil)
+        }
+        let storm = try RawConnectionStorm(host: "127.0.0.1", port: server.localAddress!.port!)
+        let outcome = storm.run(connections: 10, inFlight: 3, timeout: .seconds(1))
+        #expect(outcome.connected == 0)
+        #expect(silent.count == 3)
+    }
 }
