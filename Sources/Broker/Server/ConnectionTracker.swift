@@ -7,7 +7,7 @@ import NIOCore
 final class ConnectionTracker: Sendable {
     private struct Client {
         var channel: any Channel
-        var address: String?
+        var address: AddressKey?
         var serial: String?
     }
 
@@ -15,7 +15,7 @@ final class ConnectionTracker: Sendable {
         var listeners: [any Channel] = []
         var clients: [ObjectIdentifier: Client] = [:]
         /// Open connections per remote IP address, for the per-address cap.
-        var perAddress: [String: Int] = [:]
+        var perAddress: [AddressKey: Int] = [:]
     }
 
     /// Why a connection was not admitted (a metric label).
@@ -37,7 +37,7 @@ final class ConnectionTracker: Sendable {
     /// connection's handler calls `remove(client:)` when it closes (no close-future callback
     /// per connection: it would cost memory on every idle device).
     func admit(client channel: any Channel, maxTotal: Int, maxPerAddress: Int) -> Refusal? {
-        let address = channel.remoteAddress?.ipAddress
+        let address = channel.remoteAddress.flatMap(AddressKey.init)
         return self.state.withLockedValue { state in
             if maxTotal > 0, state.clients.count >= maxTotal { return .maxConnections }
             if let address {
@@ -82,6 +82,32 @@ final class ConnectionTracker: Sendable {
         self.state.withLockedValue { state in
             defer { state = State() }
             return state.listeners + Array(state.clients.values.map(\.channel))
+        }
+    }
+}
+
+/// A remote IP address as plain bits: what the per-address cap counts by, without formatting
+/// the address as text (inet_ntop) on every accept.
+struct AddressKey: Hashable, Sendable {
+    private let isIPv6: Bool
+    private let high: UInt64
+    private let low: UInt64
+
+    init?(_ address: SocketAddress) {
+        switch address {
+        case .v4(let v4):
+            (isIPv6, high, low) = (false, 0, UInt64(v4.address.sin_addr.s_addr))
+        case .v6(let v6):
+            var bits = v6.address.sin6_addr
+            (isIPv6, high, low) = withUnsafeBytes(of: &bits) { bytes in
+                // An IPv4-mapped address (::ffff:a.b.c.d, on a dual-stack listener) is that IPv4 host.
+                if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+                    return (false, 0, UInt64(bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
+                }
+                return (true, bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            }
+        case .unixDomainSocket:
+            return nil
         }
     }
 }
