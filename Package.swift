@@ -163,6 +163,7 @@ let brokerTargets: [Target] = [
         dependencies: [
             "Broker", "BrokerStore", "TestSupport", "MQTTCore", "MQTTAuthorization", "ServiceRuntime", "X509", logging,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
         ] + nio
     ),
 ]

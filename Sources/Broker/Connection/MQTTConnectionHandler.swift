@@ -8,7 +8,7 @@ import NIOTLS
 
 /// One client connection. Its `ConnectionStateMachine` decides; this handler carries the decisions
 /// out on the channel's event loop, with that loop's router and the session the connection owns.
-final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, FlushableConnection, AcknowledgingPublisher, NIOScheduledCallbackHandler {
+final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, FlushableConnection, AcknowledgingPublisher, WheelTimed {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
     typealias Machine = ConnectionStateMachine<Session, SharedGroup>
@@ -26,9 +26,9 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     /// allocation and one channel write per batch rather than per packet.
     private var outbound: ByteBuffer?
     private static let outboundBatchBytes = 16_384
-    /// The one timer (connect timeout, keep alive, lifetime, group room) and when it fires. A
-    /// scheduled callback to this handler: no closure or promise is allocated per arming.
-    private var timer: NIOScheduledCallback?
+    /// The one timer (connect timeout, keep alive, lifetime, group room), in the loop's
+    /// `ConnectionTimerWheel`, and when it fires.
+    var wheelPosition = WheelPosition.none
     private var timerDeadline: Int64?
     private let connections: ConnectionTracker
 
@@ -300,22 +300,17 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     private func armTimer() {
         guard let deadline = self.machine.nextDeadline else { return self.cancelTimer() }
         if let scheduled = self.timerDeadline, scheduled <= deadline { return }
-        self.timer?.cancel()
         self.timerDeadline = deadline
-        self.timer = try? self.router.eventLoop.assumeIsolated().scheduleCallback(
-            at: .uptimeNanoseconds(UInt64(max(deadline, 0)) * 1_000_000), handler: self
-        )
+        self.router.timers.arm(self, deadline: deadline)
     }
 
-    func handleScheduledCallback(eventLoop: some EventLoop) {
-        self.timer = nil
+    func wheelTimerFired() {
         self.timerDeadline = nil
         self.timerFired()
     }
 
     private func cancelTimer() {
-        self.timer?.cancel()
-        self.timer = nil
+        self.router.timers.cancel(self)
         self.timerDeadline = nil
     }
 

@@ -21,10 +21,13 @@ final class LoopRouter {
     private var scratchMatches: [(Session, QoS)] = []
     private var scratchGroups: [SharedGroup] = []
     private var scratchDedup: [ObjectIdentifier: Int] = [:]
+    /// The timers of this loop's connections.
+    let timers: ConnectionTimerWheel<MQTTConnectionHandler>
 
     init(index: Int, eventLoop: any EventLoop, core: BrokerCore) {
         self.index = index
         self.eventLoop = eventLoop
+        self.timers = ConnectionTimerWheel(eventLoop: eventLoop)
         self.core = core
         self.outboxes = Array(repeating: [], count: core.loopCount)
     }
