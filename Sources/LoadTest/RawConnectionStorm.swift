@@ -29,11 +29,15 @@ public final class RawConnectionStorm {
     }
 
     private let address: sockaddr_in
+    private let keepAlive: UInt16
     private var open: [Int32] = []
     private var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
 
-    /// - Parameter host: an IPv4 address (the benchmarks use 127.0.0.1).
-    public init(host: String, port: Int) throws {
+    /// - Parameters:
+    ///   - host: an IPv4 address (the benchmarks use 127.0.0.1).
+    ///   - keepAlive: the CONNECT's keep alive in seconds (0: none, no timer in the broker).
+    public init(host: String, port: Int, keepAlive: UInt16 = 0) throws {
+        self.keepAlive = keepAlive
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -150,11 +154,11 @@ public final class RawConnectionStorm {
         return .connected
     }
 
-    /// CONNECT, MQTT 3.1.1, clean session, keep-alive 0, client id `bench-storm-<n>`.
+    /// CONNECT, MQTT 3.1.1, clean session, client id `bench-storm-<n>`.
     private func sendConnect(fd: Int32, clientID n: Int) -> Bool {
         let id = Array("bench-storm-\(n)".utf8)
         var packet: [UInt8] = [0x10, UInt8(12 + id.count), 0, 4]
-        packet += Array("MQTT".utf8) + [4, 0x02, 0, 0, UInt8(id.count >> 8), UInt8(id.count & 0xFF)] + id
+        packet += Array("MQTT".utf8) + [4, 0x02, UInt8(keepAlive >> 8), UInt8(keepAlive & 0xFF), UInt8(id.count >> 8), UInt8(id.count & 0xFF)] + id
         return packet.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == packet.count
     }
 

@@ -31,6 +31,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "storm: client key") var key: String?
     @Option(help: "storm: a directory in the pki-sidecar device layout (cert_<prefix><n>/); each connection presents its own certificate") var certDir: String?
     @Option(help: "storm: device id prefix in --cert-dir") var devicePrefix = "storm"
+    @Option(help: "storm without TLS: the devices' keep alive in seconds (0: none)") var keepAlive: UInt16 = 0
     @Flag(help: "storm without TLS: connect with the NIO client instead of raw sockets on one thread") var nioClient = false
     @Option(help: "event loop threads") var threads = System.coreCount
 
@@ -66,7 +67,8 @@ struct Bench: AsyncParsableCommand {
             return try await BenchScenarios.idleConnections(runner: runner, connections: self.connections, brokerPID: pid)
         case .storm where target.tls == nil && !self.nioClient:
             return try await BenchScenarios.rawConnectionStorm(
-                host: self.host, port: self.port, connections: self.connections, inFlight: self.inFlight, brokerPID: self.brokerPid
+                host: self.host, port: self.port, connections: self.connections, inFlight: self.inFlight, keepAlive: self.keepAlive,
+                brokerPID: self.brokerPid
             )
         case .storm:
             let identities = try self.certDir.map { directory in
