@@ -99,8 +99,14 @@ public final class RawConnectionStorm {
         )
     }
 
+    /// Closes with a reset (linger 0): no TIME_WAIT on this side, so that storms run one after
+    /// another do not run out of ephemeral ports (28 000 here) and slow down for that reason.
     public func closeAll() {
-        for fd in open { close(fd) }
+        var reset = linger(l_onoff: 1, l_linger: 0)
+        for fd in open {
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
+            close(fd)
+        }
         open.removeAll()
     }
 
