@@ -170,6 +170,8 @@ public final class BrokerServer: Service {
         await self.stop()
     }
 
+    private static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 128, maximum: 65_536)
+
     private func bootstrap(listener: Listener, loop: any EventLoop) -> ServerBootstrap {
         let core = self.core
         let limits = self.configuration.limits
@@ -179,13 +181,17 @@ public final class BrokerServer: Service {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.maxMessagesPerRead, value: 16)
-            // Each channel keeps its last receive buffer for reuse. Starting small keeps an idle
-            // device's connection small; busy connections grow theirs (adaptive) up to 64 KiB.
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 128, maximum: 65_536))
+            // Accepted sockets inherit TCP_NODELAY from the listener (Linux): no setsockopt per
+            // connection. No child channel options either: NIO applies those through a chain of
+            // futures per connection; the initializer sets them synchronously instead.
+            .serverChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let options = channel.syncOptions
+                    try options?.setOption(.maxMessagesPerRead, value: 16)
+                    // Each channel keeps its last receive buffer for reuse. Starting small keeps an idle
+                    // device's connection small; busy connections grow theirs (adaptive) up to 64 KiB.
+                    try options?.setOption(.recvAllocator, value: Self.receiveBuffers)
                     if let refusal = connections.admit(
                         client: channel, maxTotal: limits.maxConnections, maxPerAddress: limits.maxConnectionsPerAddress
                     ) {
