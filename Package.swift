@@ -17,7 +17,7 @@ let systemLibraryTargets: [Target] = [
     .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
     .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-    .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CCurl", "CLibCrypto"]),
+    .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CCurl", "CLibCrypto", "TestSupport"]),
 ]
 
 // MARK: MQTTCore: packets, codec, topics, subscription index, client.
@@ -38,9 +38,18 @@ let coreTargets: [Target] = [
     ),
 ]
 
-// MARK: Test support shared by test targets (child processes, kcat).
+// MARK: Test support shared by every test target: child processes (swift-subprocess), eventually,
+// free ports, temporary directories, built products, kcat.
 let testSupportTargets: [Target] = [
-    .target(name: "TestSupport", dependencies: nio + ["ServiceRuntime"], path: "Sources/TestSupport")
+    .target(
+        name: "TestSupport",
+        dependencies: nio + [
+            "ServiceRuntime",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ],
+        path: "Sources/TestSupport"
+    )
 ]
 
 // MARK: Service runtime: configuration from the environment, logging, metrics, ops endpoint.
@@ -131,14 +140,17 @@ let pkiTargets: [Target] = [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
-    .testTarget(name: "X509Tests", dependencies: ["X509"]),
+    .testTarget(name: "X509Tests", dependencies: ["X509", "TestSupport"]),
     .testTarget(
         name: "HTTPClientTests",
         dependencies: ["HTTPClient", "ServiceRuntime", "TestSupport", "X509", nioSSL, logging, .product(name: "NIOHTTP1", package: "swift-nio")] + nio
     ),
     .testTarget(
         name: "PKITests",
-        dependencies: ["DevPKI", "PKISidecar", "PKIAPI", "HTTPClient", "X509", "ServiceRuntime", "Broker", "MQTTAuthorization", "MQTTCore", logging] + nio
+        dependencies: [
+            "DevPKI", "PKISidecar", "PKIAPI", "HTTPClient", "X509", "ServiceRuntime", "Broker", "MQTTAuthorization", "MQTTCore",
+            "TestSupport", logging,
+        ] + nio
     ),
 ]
 
@@ -146,7 +158,7 @@ let pkiTargets: [Target] = [
 let brokerProducts: [Product] = [.executable(name: "broker", targets: ["BrokerMain"])]
 let brokerTargets: [Target] = [
     .target(name: "MQTTAuthorization", dependencies: ["MQTTCore", logging]),
-    .testTarget(name: "MQTTAuthorizationTests", dependencies: ["MQTTAuthorization", "MQTTCore"]),
+    .testTarget(name: "MQTTAuthorizationTests", dependencies: ["MQTTAuthorization", "MQTTCore", "TestSupport"]),
     .target(
         name: "Broker",
         dependencies: [
@@ -281,6 +293,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", .upToNextMinor(from: "1.0.2")),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: systemLibraryTargets + testSupportTargets + coreTargets + runtimeTargets + kafkaTargets + pkiTargets
         + brokerTargets + bridgeTargets + loadtestTargets + storeTargets

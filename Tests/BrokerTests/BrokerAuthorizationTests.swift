@@ -1,6 +1,7 @@
 import Foundation
 import MQTTAuthorization
 import MQTTCore
+import TestSupport
 import Testing
 
 /// The authorization modes as clients see them on the plain listener.

@@ -1,4 +1,5 @@
 import MQTTCore
+import TestSupport
 import Testing
 
 @Suite struct BrokerSessionTests {

@@ -1,5 +1,6 @@
 import MQTTCore
 import NIOCore
+import TestSupport
 import Testing
 
 @Suite struct BrokerWillAndRetainTests {

@@ -125,11 +125,11 @@ import Testing
         let summary = try await DeviceRun(configuration: shortRun(port: broker.mqttPort, devices: 15, messages: 4), logger: quietLogger).run()
         #expect(summary.connect.succeeded == 15)
         #expect(summary.publish.sent == 60 && summary.publish.acknowledged == 60)
-        #expect(try broker.metric("broker_connects_total") == 15)
-        #expect(try broker.metric(#"broker_messages_received_total{qos="1"}"#) == 60)
-        #expect(try broker.metric(#"broker_packets_sent_total{type="puback"}"#) == 60)
-        #expect(try broker.metric(#"broker_packets_received_total{type="subscribe"}"#) == 15)
-        #expect(try broker.metric(#"broker_packets_received_total{type="disconnect"}"#) == 15)
+        #expect(try await broker.metric("broker_connects_total") == 15)
+        #expect(try await broker.metric(#"broker_messages_received_total{qos="1"}"#) == 60)
+        #expect(try await broker.metric(#"broker_packets_sent_total{type="puback"}"#) == 60)
+        #expect(try await broker.metric(#"broker_packets_received_total{type="subscribe"}"#) == 15)
+        #expect(try await broker.metric(#"broker_packets_received_total{type="disconnect"}"#) == 15)
     }
 
     static func sample(_ bytes: [UInt8], _ name: String) -> Double {

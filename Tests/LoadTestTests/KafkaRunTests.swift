@@ -42,7 +42,7 @@ import Testing
             let directory = try TemporaryDirectory.make(prefix: "loadtest-lost")
             defer { try? FileManager.default.removeItem(at: directory) }
             let summaryPath = directory.appendingPathComponent("summary.json").path
-            let child = try ChildProcess.spawn(
+            let child = try await ChildProcess.spawn(
                 try BuiltProducts.path("loadtest"),
                 [
                     "run", "--port", "\(broker.port)", "--devices", "8", "--messages", "5", "--interval-ms", "100",

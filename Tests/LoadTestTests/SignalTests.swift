@@ -9,7 +9,7 @@ import Testing
             let directory = try TemporaryDirectory.make(prefix: "loadtest-sigint")
             defer { try? FileManager.default.removeItem(at: directory) }
             let summaryPath = directory.appendingPathComponent("summary.json").path
-            let child = try ChildProcess.spawn(
+            let child = try await ChildProcess.spawn(
                 try BuiltProducts.path("loadtest"),
                 [
                     "--port", "\(broker.port)", "--devices", "5", "--interval-ms", "100", "--duration", "300", "--summary", summaryPath,

@@ -169,7 +169,7 @@ import Testing
         let kafka = try KafkaMockCluster()
         let topic = "noloss.device-data"
         try kafka.createTopic(topic, partitions: 8)
-        try await withTestBroker(maxInflight: 1000) { port in
+        try await withTestBroker { port in
             let configuration = V2KConfiguration(mqttHost: "127.0.0.1", mqttPort: port, clientID: "v2k-outage", bootstrapServers: kafka.bootstrapServers)
             try await withBridge(configuration) { bridge in
                 let publishers = DevicePublishers(port: port, tenant: "noloss", devices: 20, messagesPerDevice: 1000)
@@ -197,22 +197,23 @@ import Testing
 
     /// 20 000 QoS 1 messages, two `v2k-bridge` processes, one killed with SIGKILL mid-stream.
     @Test func noMessageLostWhenAReplicaIsKilled() async throws {
-        let executable = try Executables.find("v2k-bridge")
+        let executable = try BuiltProducts.path("v2k-bridge")
         let kafka = try KafkaMockCluster()
         let topic = "replicas.device-data"
         try kafka.createTopic(topic, partitions: 8)
-        try await withTestBroker(maxInflight: 1000) { port in
-            let httpPorts = [try freePort(), try freePort()]
-            let replicas = try (0..<2).map { n in
-                try ChildProcess(
-                    executable: executable,
+        try await withTestBroker { port in
+            let httpPorts = [try await FreePort.find(), try await FreePort.find()]
+            func replica(_ n: Int) async throws -> ChildProcess {
+                try await ChildProcess.spawn(
+                    executable,
                     environment: [
                         "V2K_APP_HOSTNAME": "v2k-replica-\(n)", "V2K_MQTT_PROTOCOL": "mqtt", "V2K_MQTT_HOST": "127.0.0.1",
                         "V2K_MQTT_PORT": "\(port)", "V2K_PRODUCER_METADATA_BROKER_LIST": kafka.bootstrapServers,
                         "V2K_HTTP_BIND": "127.0.0.1", "V2K_HTTP_PORT": "\(httpPorts[n])", "LOG_LEVEL": "warning",
-                    ], name: "v2k-replica-\(n)")
+                    ], logFile: ChildProcess.temporaryLogFile("v2k-replica-\(n)"))
             }
-            defer { for replica in replicas { replica.stop() } }
+            let replicas = [try await replica(0), try await replica(1)]
+            defer { for replica in replicas { replica.kill() } }
             for n in 0..<2 {
                 try await eventually("replica \(n) ready", timeout: .seconds(20), every: .milliseconds(200)) {
                     let output = try? await ProcessRunner.run(
@@ -252,7 +253,7 @@ import Testing
             #expect(survivor >= 2000)
             // The survivor stops gracefully on SIGTERM.
             replicas[1].signal(SIGTERM)
-            #expect(try await replicas[1].waitForExit(timeout: .seconds(20)) == 0)
+            #expect(try await replicas[1].wait(timeout: .seconds(20)) == 0)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Kafka
 import ServiceRuntime
+import TestSupport
 import Testing
 
 @testable import V2KBridge

@@ -3,6 +3,7 @@ import MQTTAuthorization
 import MQTTCore
 import NIOConcurrencyHelpers
 import NIOCore
+import TestSupport
 
 /// Byte-level building blocks for the conformance tests: packets the codec would refuse to encode.
 enum Wire {

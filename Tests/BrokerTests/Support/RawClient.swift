@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import TestSupport
 
 /// A packet-level MQTT peer for tests: sends exactly the packets a test names (or raw bytes)
 /// and hands every packet the broker sends to the test, so that tests can hold back
@@ -185,11 +186,6 @@ struct OutgoingEncoder: MessageToByteEncoder {
         case .raw(let bytes): out.writeBytes(bytes)
         }
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 extension PublishPacket {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MQTTAuthorization
 import NIOPosix
+import TestSupport
 import X509
 
 /// Test certificates made at test time: a CA, the broker's (127.0.0.1, localhost) and the bridge's.
@@ -83,17 +84,17 @@ func withPlainBroker<T>(maxPacketBytes: Int = 262_144, _ body: (_ port: Int) asy
 struct MosquittoSubscriber {
     let process: ChildProcess
 
-    static func start(port: Int, device: String, count: Int) throws -> MosquittoSubscriber {
-        let process = try ChildProcess.spawn(
+    static func start(port: Int, device: String, count: Int) async throws -> MosquittoSubscriber {
+        let process = try await ChildProcess.spawn(
             "/usr/bin/mosquitto_sub",
             [
                 "-h", "127.0.0.1", "-p", "\(port)", "-u", device, "-i", device, "-t", "\(device)/config", "-q", "1", "-C", "\(count)",
-            ], name: "mosquitto_sub")
+            ], output: .captured)
         return MosquittoSubscriber(process: process)
     }
 
     func output(timeout: Duration) async throws -> String {
         _ = try await eventually("mosquitto_sub to receive its messages", timeout: timeout) { process.hasExited ? true : nil }
-        return process.log
+        return process.standardOutput
     }
 }

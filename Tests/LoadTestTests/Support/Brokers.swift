@@ -66,12 +66,13 @@ final class MosquittoBroker: @unchecked Sendable {
         let config = self.directory.appendingPathComponent("mosquitto.conf")
         let lines = ["listener \(self.port) 127.0.0.1", "allow_anonymous true", "user root", "persistence false", "max_queued_messages 100000"]
         try (lines.joined(separator: "\n") + "\n").write(to: config, atomically: true, encoding: .utf8)
-        self.process = try ChildProcess.spawn("/usr/sbin/mosquitto", ["-c", config.path])
+        self.process = try await ChildProcess.spawn("/usr/sbin/mosquitto", ["-c", config.path])
         try await FreePort.waitUntilListening(port: self.port)
     }
 
+    /// Ends mosquitto at once (clean-up, also from `defer`).
     func stop() {
-        self.process.stop()
+        self.process.kill()
         try? FileManager.default.removeItem(at: self.directory)
     }
 }
@@ -86,7 +87,7 @@ final class BrokerProcess: @unchecked Sendable {
     init() async throws {
         self.mqttPort = try await FreePort.find()
         self.httpPort = try await FreePort.find()
-        self.process = try ChildProcess.spawn(
+        self.process = try await ChildProcess.spawn(
             try BuiltProducts.path("broker"), [],
             environment: [
                 "BROKER_BIND": "127.0.0.1", "BROKER_MQTT_PORT": "\(mqttPort)", "BROKER_MQTTS_PORT": "0",
@@ -96,28 +97,22 @@ final class BrokerProcess: @unchecked Sendable {
     }
 
     /// The value of one sample of `/metrics`, e.g. `broker_messages_received_total{qos="1"}`.
-    func metric(_ sample: String) throws -> Double {
-        let output = try Curl.get("http://127.0.0.1:\(httpPort)/metrics")
+    func metric(_ sample: String) async throws -> Double {
+        let output = try await Curl.get("http://127.0.0.1:\(httpPort)/metrics")
         for line in output.split(separator: "\n") where line.hasPrefix(sample + " ") {
             return Double(line.dropFirst(sample.count + 1)) ?? .nan
         }
         return 0
     }
 
-    func stop() { self.process.stop() }
+    /// Ends the broker at once (clean-up, also from `defer`).
+    func stop() { self.process.kill() }
 }
 
 enum Curl {
-    static func get(_ url: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-sf", "--max-time", "5", url]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("curl \(url): status \(process.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self)
+    static func get(_ url: String) async throws -> String {
+        let output = try await ProcessRunner.run("/usr/bin/curl", ["-sf", "--max-time", "5", url], timeout: .seconds(10))
+        guard output.status == 0 else { throw TestFailure("curl \(url): status \(output.status)") }
+        return output.standardOutput
     }
 }

@@ -35,7 +35,7 @@ final class Mosquitto: @unchecked Sendable {
     }
 
     func start() async throws {
-        self.process = try ChildProcess.spawn("/usr/sbin/mosquitto", ["-c", self.configFile.path])
+        self.process = try await ChildProcess.spawn("/usr/sbin/mosquitto", ["-c", self.configFile.path])
         try await FreePort.waitUntilListening(port: self.port)
     }
 
@@ -43,12 +43,7 @@ final class Mosquitto: @unchecked Sendable {
     func stop() async {
         guard let process = self.process else { return }
         self.process = nil
-        process.signal(SIGTERM)
-        for _ in 0..<250 where process.poll() == nil { try? await Task.sleep(for: .milliseconds(20)) }
-        if process.poll() == nil {
-            process.signal(SIGKILL)
-            while process.poll() == nil { try? await Task.sleep(for: .milliseconds(20)) }
-        }
+        await process.stop(SIGTERM, timeout: .seconds(5))
     }
 
     func restart() async throws {
@@ -61,15 +56,7 @@ final class Mosquitto: @unchecked Sendable {
     }
 
     deinit {
-        if let process = self.process, process.poll() == nil {
-            process.signal(SIGKILL)
-            while process.poll() == nil { usleep(10_000) }
-        }
+        self.process?.kill()
         try? FileManager.default.removeItem(at: self.directory)
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
