@@ -38,8 +38,10 @@ let coreTargets: [Target] = [
     ),
 ]
 
-// MARK: Test support shared by every test target: child processes (swift-subprocess), eventually,
-// free ports, temporary directories, built products, kcat.
+// MARK: Test support: TestSupport for every test target (child processes through swift-subprocess,
+// eventually, free ports, temporary directories, built products, kcat, openssl); BrokerTestSupport
+// (our broker in the test process, test certificates) only for the targets that test against a broker,
+// so that the light test targets do not depend on the whole broker.
 let testSupportTargets: [Target] = [
     .target(
         name: "TestSupport",
@@ -49,7 +51,13 @@ let testSupportTargets: [Target] = [
             .product(name: "SystemPackage", package: "swift-system"),
         ],
         path: "Sources/TestSupport"
-    )
+    ),
+    // For the test targets that need a broker: our broker in the test process, test certificates.
+    .target(
+        name: "BrokerTestSupport",
+        dependencies: nio + ["Broker", "MQTTAuthorization", "TestSupport", "X509", logging],
+        path: "Sources/BrokerTestSupport"
+    ),
 ]
 
 // MARK: Service runtime: configuration from the environment, logging, metrics, ops endpoint.
@@ -173,7 +181,7 @@ let brokerTargets: [Target] = [
     .testTarget(
         name: "BrokerTests",
         dependencies: [
-            "Broker", "BrokerStore", "TestSupport", "MQTTCore", "MQTTAuthorization", "ServiceRuntime", "X509", logging,
+            "Broker", "BrokerStore", "BrokerTestSupport", "TestSupport", "MQTTCore", "MQTTAuthorization", "ServiceRuntime", "X509", logging,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ] + nio
     ),
@@ -205,7 +213,7 @@ let bridgeTargets: [Target] = [
     .testTarget(
         name: "V2KBridgeTests",
         dependencies: nio + [
-            "V2KBridge", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "ServiceRuntime", "X509", "TestSupport", logging, nioSSL,
+            "V2KBridge", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "ServiceRuntime", "X509", "TestSupport", "BrokerTestSupport", logging, nioSSL,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]
@@ -223,7 +231,7 @@ let bridgeTargets: [Target] = [
     .testTarget(
         name: "K2VBridgeTests",
         dependencies: [
-            "K2VBridge", "TestSupport", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "X509", "ServiceRuntime", logging,
+            "K2VBridge", "TestSupport", "BrokerTestSupport", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "X509", "ServiceRuntime", logging,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ] + nio
     ),
@@ -250,7 +258,7 @@ let loadtestTargets: [Target] = [
     .testTarget(
         name: "LoadTestTests",
         dependencies: [
-            "LoadTest", "Broker", "MQTTCore", "MQTTAuthorization", "Kafka", "ServiceRuntime", "X509", "DevPKI", "PKISidecar", "TestSupport", logging,
+            "LoadTest", "Broker", "MQTTCore", "MQTTAuthorization", "Kafka", "ServiceRuntime", "X509", "DevPKI", "PKISidecar", "TestSupport", "BrokerTestSupport", logging,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ] + nio
     ),

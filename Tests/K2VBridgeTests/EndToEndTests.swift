@@ -1,4 +1,6 @@
+import BrokerTestSupport
 import Kafka
+import MQTTAuthorization
 import NIOPosix
 import TestSupport
 import Testing
@@ -10,9 +12,10 @@ import Testing
     @Test func configureEventReachesTheDeviceAndANewTenantIsPickedUp() async throws {
         let cluster = try KafkaMockCluster()
         try cluster.createTopic("admin.dojot.device-manager.device", partitions: 2)
-        let pki = try TestPKI(bridgeCommonName: "k2v-bridge-e2e")
+        let pki = try TestCertificates(clients: ["bridge": "k2v-bridge-e2e"])
         defer { pki.remove() }
-        try await withDojotBroker(pki: pki) { plainPort, tlsPort in
+        try await withTestBroker(tls: pki.brokerTLS, authorizer: DojotAuthorizer()) { broker in
+            let (plainPort, tlsPort) = (broker.port, broker.tlsPort!)
             let device = try await MosquittoSubscriber.start(port: plainPort, device: "admin:a1998e", count: 1)
             defer { device.process.signal(SIGKILL) }
             // Only this test refreshes metadata this often (new tenants' topics are found by it).
@@ -55,7 +58,8 @@ import Testing
         let tenant = uniqueName("tenant")
         let topic = "\(tenant).dojot.device-manager.device"
         try cluster.createTopic(topic, partitions: 1)
-        try await withPlainBroker { port in
+        try await withTestBroker(limits: { $0.maxInflight = 1000 }) { broker in
+            let port = broker.port
             let devices = TestDevices(tenant: tenant, count: 1, port: port, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
             try await devices.start()
             let group = uniqueName("k2v")
@@ -106,7 +110,11 @@ import Testing
         let tenant = uniqueName("poison")
         let topic = "\(tenant).dojot.device-manager.device"
         try cluster.createTopic(topic, partitions: 1)
-        try await withPlainBroker(maxPacketBytes: 4096) { port in
+        try await withTestBroker(limits: {
+            $0.maxInflight = 1000
+            $0.maxPacketBytes = 4096
+        }) { broker in
+            let port = broker.port
             let devices = TestDevices(tenant: tenant, count: 1, port: port, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
             try await devices.start()
             var configuration = K2VConfiguration.test(kafka: cluster.bootstrapServers, mqttPort: port)

@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Foundation
 import Kafka
 import NIOPosix
@@ -15,7 +16,8 @@ import Testing
         let topic = "\(tenant).dojot.device-manager.device"
         try cluster.createTopic(topic, partitions: 4)
         let group = uniqueName("k2v-replicas")
-        try await withPlainBroker { port in
+        try await withTestBroker(limits: { $0.maxInflight = 1000 }) { broker in
+            let port = broker.port
             let devices = TestDevices(tenant: tenant, count: 20, port: port, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
             try await devices.start()
             var replicas: [ChildProcess] = []

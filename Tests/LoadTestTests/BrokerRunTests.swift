@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Foundation
 import LoadTest
 import MQTTAuthorization
@@ -8,7 +9,7 @@ import Testing
 /// `loadtest run` in this process against brokers, its counts checked against what the broker saw.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct BrokerRunTests {
     @Test func plainRunAgainstOurBrokerMatchesWhatTheBrokerDelivered() async throws {
-        try await InProcessBroker.with { broker in
+        try await withTestBroker { broker in
             let counter = try await AttrsCounter(port: broker.port)
             let summary = try await DeviceRun(configuration: shortRun(port: broker.port), logger: quietLogger).run()
             try await Task.sleep(for: .milliseconds(300))
@@ -24,7 +25,7 @@ import Testing
     }
 
     @Test func timelineAndHTMLReportShowTheRunSecondBySecond() async throws {
-        try await InProcessBroker.with { broker in
+        try await withTestBroker { broker in
             var configuration = shortRun(port: broker.port, devices: 10)
             configuration.messagesPerDevice = nil
             configuration.duration = .seconds(3)
@@ -58,7 +59,7 @@ import Testing
     }
 
     @Test func slowPublishersStayConnectedThroughKeepalive() async throws {
-        try await InProcessBroker.with { broker in
+        try await withTestBroker { broker in
             var configuration = shortRun(port: broker.port, devices: 5)
             configuration.messagesPerDevice = nil
             configuration.keepAlive = 1
@@ -76,7 +77,7 @@ import Testing
         let directory = try makeCertificates(devices: 10)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let registry = MetricsBootstrap.bootstrap()
-        try await InProcessBroker.with(tlsDirectory: directory, authorizer: DojotAuthorizer(v2kMark: "v2k-bridge", k2vMark: "k2v-bridge")) { broker in
+        try await withTestBroker(tls: .localCertificates(directory), plain: false, authorizer: DojotAuthorizer(v2kMark: "v2k-bridge", k2vMark: "k2v-bridge")) { broker in
             let connectsBefore = Self.sample(registry.emitToBuffer(), "broker_connects_total")
             let messagesBefore = Self.sample(registry.emitToBuffer(), #"broker_messages_received_total{qos="1"}"#)
             let summary = try await DeviceRun(

@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Foundation
 import TestSupport
 import Testing
@@ -5,7 +6,7 @@ import Testing
 /// The executable ends a run early on SIGINT and still drains, summarises and judges it.
 @Suite(.timeLimit(.minutes(1))) struct SignalTests {
     @Test func sigintEndsTheRunWithASummary() async throws {
-        try await InProcessBroker.with { broker in
+        try await withTestBroker { broker in
             let directory = try TemporaryDirectory.make(prefix: "loadtest-sigint")
             defer { try? FileManager.default.removeItem(at: directory) }
             let summaryPath = directory.appendingPathComponent("summary.json").path

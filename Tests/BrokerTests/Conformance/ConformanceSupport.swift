@@ -1,4 +1,5 @@
 import Broker
+import BrokerTestSupport
 import MQTTAuthorization
 import MQTTCore
 import NIOConcurrencyHelpers

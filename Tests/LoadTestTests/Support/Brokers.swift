@@ -6,50 +6,11 @@ import MQTTAuthorization
 import NIOPosix
 import TestSupport
 
-/// Our broker in this process on 127.0.0.1: the plain listener, or mutual TLS with the
-/// certificates of `LocalCertificates` (CRL checking off: these certificates are never revoked).
-struct InProcessBroker {
-    let port: Int
-
-    static func with<T>(
-        tlsDirectory: String? = nil, authorizer: any Authorizer = AllowAllAuthorizer(), _ body: (InProcessBroker) async throws -> T
-    ) async throws -> T {
-        let files = tlsDirectory.map { directory in
-            BrokerConfiguration.TLSFiles(
-                ca: "\(directory)/ca/ca.pem", certificate: "\(directory)/server/cert.pem", key: "\(directory)/server/private.key", crl: nil)
-        }
-        return try await with(tls: files, authorizer: authorizer, body)
-    }
-
-    static func with<T>(
-        tls: BrokerConfiguration.TLSFiles?, authorizer: any Authorizer = AllowAllAuthorizer(), _ body: (InProcessBroker) async throws -> T
-    ) async throws -> T {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        var configuration: BrokerConfiguration
-        if let tls {
-            configuration = BrokerConfiguration(tls: tls)
-            configuration.mqttPort = nil
-            configuration.mqttsPort = 0
-        } else {
-            configuration = BrokerConfiguration(tls: .init(ca: "", certificate: "", key: "", crl: nil))
-            configuration.mqttPort = 0
-            configuration.mqttsPort = nil
-        }
-        configuration.bindHost = "127.0.0.1"
-        var logger = Logger(label: "loadtest-test-broker")
-        logger.logLevel = .critical
-        let server = try BrokerServer(configuration: configuration, authorizer: authorizer, group: group, logger: logger)
-        let ports = try await server.start()
-        do {
-            let result = try await body(InProcessBroker(port: (ports.mqtts ?? ports.mqtt)!))
-            await server.stop()
-            try await group.shutdownGracefully()
-            return result
-        } catch {
-            await server.stop()
-            try await group.shutdownGracefully()
-            throw error
-        }
+extension BrokerConfiguration.TLSFiles {
+    /// The broker's files among `LocalCertificates` (CRL checking off: these certificates are
+    /// never revoked).
+    static func localCertificates(_ directory: String) -> Self {
+        Self(ca: "\(directory)/ca/ca.pem", certificate: "\(directory)/server/cert.pem", key: "\(directory)/server/private.key", crl: nil)
     }
 }
 
