@@ -39,14 +39,15 @@ let coreTargets: [Target] = [
 ]
 
 // MARK: Test support: TestSupport for every test target (child processes through swift-subprocess,
-// eventually, free ports, temporary directories, built products, kcat, openssl); BrokerTestSupport
+// eventually, free ports, temporary directories, built products, kcat, openssl, raw MQTT peers' packet
+// stream); BrokerTestSupport
 // (our broker in the test process, test certificates) only for the targets that test against a broker,
 // so that the light test targets do not depend on the whole broker.
 let testSupportTargets: [Target] = [
     .target(
         name: "TestSupport",
         dependencies: nio + [
-            "ServiceRuntime",
+            "ServiceRuntime", "MQTTCore",
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ],
