@@ -14,10 +14,11 @@ public struct ChildProcessError: Error, CustomStringConvertible {
 }
 
 /// A child started through swift-subprocess, which gives it default signal handling and an empty
-/// signal mask. It runs until it exits or a test signals it; standard output and standard error
-/// are read as they come and go to a file, to memory or nowhere (``Destination``). Whoever drops
-/// the last reference to a child still running kills it (SIGKILL), so a failing test leaves none
-/// behind.
+/// signal mask (Foundation's `Process` starts children with SIGTERM blocked here). It runs until it
+/// exits or a test signals it; the `run` body that started it reads standard output and standard
+/// error as they come (to a file, to memory, to a handler or nowhere: ``Destination``) and so learns
+/// of the exit; signals go through its `Execution` only while that body runs. Whoever drops the
+/// last reference to a child still running kills it (SIGKILL), so a failing test leaves none behind.
 public final class ChildProcess: Sendable {
     /// Where one of the child's output streams goes.
     public enum Destination: Sendable {

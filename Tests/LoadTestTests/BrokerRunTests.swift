@@ -105,8 +105,8 @@ import Testing
     }
 
     @Test func runAgainstMosquittoMatchesWhatMosquittoDelivered() async throws {
-        let mosquitto = try await MosquittoBroker()
-        defer { mosquitto.stop() }
+        let mosquitto = try await Mosquitto(extraConfig: ["max_queued_messages 100000"])
+        defer { mosquitto.kill() }
         let counter = try await AttrsCounter(port: mosquitto.port)
         var configuration = shortRun(port: mosquitto.port, devices: 20, messages: 5)
         configuration.qos = .exactlyOnce

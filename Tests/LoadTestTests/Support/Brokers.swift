@@ -14,30 +14,6 @@ extension BrokerConfiguration.TLSFiles {
     }
 }
 
-/// Debian's mosquitto on a free port with a written config (`user root`: it must read root's files).
-final class MosquittoBroker: @unchecked Sendable {
-    // @unchecked: only the test task that owns it touches the process.
-    let port: Int
-    let directory: URL
-    private let process: ChildProcess
-
-    init() async throws {
-        self.directory = try TemporaryDirectory.make(prefix: "loadtest-mosquitto")
-        self.port = try await FreePort.find()
-        let config = self.directory.appendingPathComponent("mosquitto.conf")
-        let lines = ["listener \(self.port) 127.0.0.1", "allow_anonymous true", "user root", "persistence false", "max_queued_messages 100000"]
-        try (lines.joined(separator: "\n") + "\n").write(to: config, atomically: true, encoding: .utf8)
-        self.process = try await ChildProcess.spawn("/usr/sbin/mosquitto", ["-c", config.path])
-        try await FreePort.waitUntilListening(port: self.port)
-    }
-
-    /// Ends mosquitto at once (clean-up, also from `defer`).
-    func stop() {
-        self.process.kill()
-        try? FileManager.default.removeItem(at: self.directory)
-    }
-}
-
 /// Our `broker` executable (own process, so its `/metrics` counts this test's traffic only).
 final class BrokerProcess: @unchecked Sendable {
     // @unchecked: only the test task that owns it touches the process.
