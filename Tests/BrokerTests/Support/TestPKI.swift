@@ -11,8 +11,7 @@ final class TestPKI {
     private var crlNumber: UInt64 = 1
 
     init() throws {
-        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("broker-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        self.directory = try TemporaryDirectory.make(prefix: "broker-tls")
         self.authority = try Self.makeAuthority(name: "Test CA")
         try self.write(try self.authority.certificate.pem(), to: "ca.crt")
         try self.issueServerCertificate(name: "server")
