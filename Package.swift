@@ -17,7 +17,7 @@ let systemLibraryTargets: [Target] = [
     .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
     .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-    .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CCurl", "CLibCrypto"]),
+    .testTarget(name: "SystemLibrariesTests", dependencies: ["CRdKafka", "CCurl", "CLibCrypto", "TestSupport"]),
 ]
 
 // MARK: MQTTCore: packets, codec, topics, subscription index, client.
@@ -38,9 +38,27 @@ let coreTargets: [Target] = [
     ),
 ]
 
-// MARK: Test support shared by test targets (child processes, kcat).
+// MARK: Test support: TestSupport for every test target (child processes through swift-subprocess,
+// eventually, free ports, temporary directories, built products, kcat, openssl, raw MQTT peers' packet
+// stream); BrokerTestSupport
+// (our broker in the test process, test certificates) only for the targets that test against a broker,
+// so that the light test targets do not depend on the whole broker.
 let testSupportTargets: [Target] = [
-    .target(name: "TestSupport", dependencies: nio + ["ServiceRuntime"], path: "Sources/TestSupport")
+    .target(
+        name: "TestSupport",
+        dependencies: nio + [
+            "ServiceRuntime", "MQTTCore",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ],
+        path: "Sources/TestSupport"
+    ),
+    // For the test targets that need a broker: our broker in the test process, test certificates.
+    .target(
+        name: "BrokerTestSupport",
+        dependencies: nio + ["Broker", "MQTTAuthorization", "TestSupport", "X509", logging],
+        path: "Sources/BrokerTestSupport"
+    ),
 ]
 
 // MARK: Service runtime: configuration from the environment, logging, metrics, ops endpoint.
@@ -131,14 +149,17 @@ let pkiTargets: [Target] = [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
-    .testTarget(name: "X509Tests", dependencies: ["X509"]),
+    .testTarget(name: "X509Tests", dependencies: ["X509", "TestSupport"]),
     .testTarget(
         name: "HTTPClientTests",
         dependencies: ["HTTPClient", "ServiceRuntime", "TestSupport", "X509", nioSSL, logging, .product(name: "NIOHTTP1", package: "swift-nio")] + nio
     ),
     .testTarget(
         name: "PKITests",
-        dependencies: ["DevPKI", "PKISidecar", "PKIAPI", "HTTPClient", "X509", "ServiceRuntime", "Broker", "MQTTAuthorization", "MQTTCore", logging] + nio
+        dependencies: [
+            "DevPKI", "PKISidecar", "PKIAPI", "HTTPClient", "X509", "ServiceRuntime", "Broker", "MQTTAuthorization", "MQTTCore",
+            "TestSupport", logging,
+        ] + nio
     ),
 ]
 
@@ -146,7 +167,7 @@ let pkiTargets: [Target] = [
 let brokerProducts: [Product] = [.executable(name: "broker", targets: ["BrokerMain"])]
 let brokerTargets: [Target] = [
     .target(name: "MQTTAuthorization", dependencies: ["MQTTCore", logging]),
-    .testTarget(name: "MQTTAuthorizationTests", dependencies: ["MQTTAuthorization", "MQTTCore"]),
+    .testTarget(name: "MQTTAuthorizationTests", dependencies: ["MQTTAuthorization", "MQTTCore", "TestSupport"]),
     .target(
         name: "Broker",
         dependencies: [
@@ -161,7 +182,7 @@ let brokerTargets: [Target] = [
     .testTarget(
         name: "BrokerTests",
         dependencies: [
-            "Broker", "BrokerStore", "TestSupport", "MQTTCore", "MQTTAuthorization", "ServiceRuntime", "X509", logging,
+            "Broker", "BrokerStore", "BrokerTestSupport", "TestSupport", "MQTTCore", "MQTTAuthorization", "ServiceRuntime", "X509", logging,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ] + nio
@@ -194,7 +215,7 @@ let bridgeTargets: [Target] = [
     .testTarget(
         name: "V2KBridgeTests",
         dependencies: nio + [
-            "V2KBridge", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "ServiceRuntime", "X509", "TestSupport", logging, nioSSL,
+            "V2KBridge", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "ServiceRuntime", "X509", "TestSupport", "BrokerTestSupport", logging, nioSSL,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]
@@ -212,7 +233,7 @@ let bridgeTargets: [Target] = [
     .testTarget(
         name: "K2VBridgeTests",
         dependencies: [
-            "K2VBridge", "TestSupport", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "X509", "ServiceRuntime", logging,
+            "K2VBridge", "TestSupport", "BrokerTestSupport", "MQTTCore", "Kafka", "Broker", "MQTTAuthorization", "X509", "ServiceRuntime", logging,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ] + nio
     ),
@@ -239,7 +260,7 @@ let loadtestTargets: [Target] = [
     .testTarget(
         name: "LoadTestTests",
         dependencies: [
-            "LoadTest", "Broker", "MQTTCore", "MQTTAuthorization", "Kafka", "ServiceRuntime", "X509", "DevPKI", "PKISidecar", "TestSupport", logging,
+            "LoadTest", "Broker", "MQTTCore", "MQTTAuthorization", "Kafka", "ServiceRuntime", "X509", "DevPKI", "PKISidecar", "TestSupport", "BrokerTestSupport", logging,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ] + nio
     ),
@@ -282,6 +303,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", .upToNextMinor(from: "1.0.2")),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: systemLibraryTargets + testSupportTargets + coreTargets + runtimeTargets + kafkaTargets + pkiTargets
         + brokerTargets + bridgeTargets + loadtestTargets + storeTargets

@@ -26,7 +26,7 @@ public final class BrokerChild: @unchecked Sendable {
             "BROKER_AUTHZ": "none", "LOG_LEVEL": "info",
         ]
         environment.merge(self.environment) { $1 }
-        self.process = try ChildProcess.spawn(try BuiltProducts.path("broker"), [], environment: environment, logFile: self.logFile)
+        self.process = try await ChildProcess.spawn(try BuiltProducts.path("broker"), [], environment: environment, logFile: self.logFile)
         try await FreePort.waitUntilListening(port: self.port)
     }
 
@@ -43,10 +43,11 @@ public final class BrokerChild: @unchecked Sendable {
         self.process?.signal(signal)
     }
 
+    /// Ends the broker at once (clean-up, also from `defer`: SIGKILL, reaped in the background).
     public func stop() {
-        self.process?.stop()
+        self.process?.kill()
         self.process = nil
     }
 
-    deinit { self.process?.stop() }
+    deinit { self.process?.kill() }
 }

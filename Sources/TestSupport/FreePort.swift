@@ -20,7 +20,7 @@ public enum FreePort {
     }
 
     /// Waits until a TCP connection to the port succeeds.
-    public static func waitUntilListening(port: Int, timeout: Duration = .seconds(10)) async throws {
+    public static func waitUntilListening(port: Int, timeout: Duration = .seconds(15)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -4,9 +4,10 @@ import Foundation
 public enum Kcat {
     public static let path = "/usr/bin/kcat"
 
-    /// Produces `lines` of the form `KEY VALUE`.
-    public static func produce(bootstrap: String, topic: String, lines: [String]) async throws {
-        let output = try await ProcessRunner.run(path, ["-b", bootstrap, "-P", "-t", topic, "-K", " "], input: lines.joined(separator: "\n") + "\n")
+    /// Produces `lines` of the form `KEY<keyDelimiter>VALUE` (keyed: one key's records share a partition).
+    public static func produce(bootstrap: String, topic: String, keyDelimiter: String = " ", lines: [String]) async throws {
+        let output = try await ProcessRunner.run(
+            path, ["-b", bootstrap, "-P", "-t", topic, "-K", keyDelimiter], input: lines.joined(separator: "\n") + "\n")
         guard output.status == 0 else { throw KcatFailed(output: output) }
     }
 

@@ -1,59 +1,42 @@
-/// Test support shared by the test targets: bounded child processes.
 import Foundation
 
-/// `@unchecked Sendable`: Process is thread-safe for what is used here (terminate, isRunning,
-/// status after exit), but is not marked Sendable.
-public struct RunningProcess: @unchecked Sendable {
-    public let process: Process
-
-    public init(process: Process) { self.process = process }
-}
-
+/// Programs run to their end (openssl, curl, kcat, mosquitto_pub ...), always bounded in time.
 public enum ProcessRunner {
     public struct Output: Sendable {
         public let status: Int32
         public let standardOutput: String
         public let standardError: String
+        /// Standard output, then standard error.
+        public var combined: String { self.standardOutput + self.standardError }
     }
 
-    /// Runs a program to its end with `input` on its standard input; kills it after `timeout`.
-    /// Output goes through temporary files, so a chatty program never blocks on a full pipe.
-    public static func run(_ executable: String, _ arguments: [String], input: String? = nil, timeout: Duration = .seconds(30)) async throws -> Output {
-        let directory = FileManager.default.temporaryDirectory
-        let outURL = directory.appendingPathComponent("process-\(UUID().uuidString).out")
-        let errURL = directory.appendingPathComponent("process-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        let stdin = Pipe()
-        process.standardInput = stdin
-        let running = RunningProcess(process: process)
-        let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                continuation.resume(throwing: error)
-                return
-            }
-            if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-            try? stdin.fileHandleForWriting.close()
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000))) {
-                if running.process.isRunning { running.process.terminate() }
-            }
-        }
-        return Output(
-            status: status,
-            standardOutput: try String(contentsOf: outURL, encoding: .utf8),
-            standardError: try String(contentsOf: errURL, encoding: .utf8)
-        )
+    /// Runs a program with `input` on its standard input; after `timeout` it gets SIGTERM (then
+    /// SIGKILL) and what it wrote until then is returned with its status.
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil,
+        timeout: Duration = .seconds(30)
+    ) async throws -> Output {
+        let child = try await ChildProcess.spawn(
+            executable, arguments, environment: environment, input: input, output: .captured, error: .captured)
+        let status = await child.finish(within: timeout)
+        return Output(status: status, standardOutput: child.standardOutput, standardError: child.standardError)
+    }
+
+    /// `bash -c command` (pipelines such as `openssl ... | openssl ...`).
+    public static func shell(_ command: String, timeout: Duration = .seconds(10)) async throws -> Output {
+        try await run("/bin/bash", ["-c", command], timeout: timeout)
+    }
+}
+
+/// The `openssl` command as an independent checker.
+public enum OpenSSLCommand {
+    public static let path = "/usr/bin/openssl"
+    public static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: path) }
+
+    /// Runs openssl with `arguments`; returns exit status and combined output.
+    public static func run(_ arguments: [String], timeout: Duration = .seconds(30)) async throws -> (status: Int32, output: String) {
+        let process = try await ChildProcess.spawn(path, arguments, output: .captured)
+        let status = await process.finish(within: timeout)
+        return (status, process.standardOutput)
     }
 }

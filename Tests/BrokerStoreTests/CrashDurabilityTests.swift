@@ -1,40 +1,26 @@
 import BrokerStore
 import Foundation
 import NIOConcurrencyHelpers
+import TestSupport
 import XCTest
 
 final class CrashDurabilityTests: XCTestCase {
     /// A child process commits from 8 concurrent writers and prints every acknowledged sequence;
     /// it is SIGKILLed mid-stream. Every sequence it printed must be in the store afterwards.
-    func testEveryAcknowledgedCommitSurvivesSIGKILL() throws {
+    func testEveryAcknowledgedCommitSurvivesSIGKILL() async throws {
         let path = try Fixtures.directory()
-        let process = Process()
-        process.executableURL = try Executables.find("broker-store-crash-helper")
-        process.arguments = [path, "1000000", "8"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        try process.run()
-
         let lines = AcknowledgedLines()
-        let reader = Thread {
-            // Ends at EOF: after the kill, once everything the child wrote has been read.
-            while true {
-                let data = output.fileHandleForReading.availableData
-                if data.isEmpty { break }
-                lines.append(data)
-            }
-            lines.finish()
-        }
-        reader.start()
+        let process = try await ChildProcess.spawn(
+            try BuiltProducts.path("broker-store-crash-helper"), [path, "1000000", "8"],
+            output: .handler { lines.append(Data($0)) }, error: .captured)
 
-        let deadline = Date().addingTimeInterval(30)
-        while lines.count < 2000, Date() < deadline, process.isRunning { Thread.sleep(forTimeInterval: 0.01) }
-        XCTAssertTrue(process.isRunning, "the helper exited before the kill (status \(process.terminationStatus))")
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationReason, .uncaughtSignal)
-        XCTAssertTrue(lines.waitFinished(timeout: 10), "stdout did not reach EOF")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while lines.count < 2000, ContinuousClock.now < deadline, !process.hasExited { try await Task.sleep(for: .milliseconds(10)) }
+        XCTAssertFalse(process.hasExited, "the helper exited before the kill (status \(process.exitStatus ?? 0)): \(process.standardError)")
+        let status = await process.stop(SIGKILL)
+        XCTAssertEqual(status, 128 + SIGKILL)
+        // The exit is recorded once everything the child wrote has been read (EOF).
+        XCTAssertTrue(process.hasExited, "stdout did not reach EOF")
 
         let acknowledged = lines.sequences
         XCTAssertGreaterThanOrEqual(acknowledged.count, 2000)
@@ -53,7 +39,6 @@ private final class AcknowledgedLines: Sendable {
     private struct State {
         var pending = Data()
         var sequences = Set<UInt64>()
-        var finished = false
     }
 
     private let state = NIOLockedValueBox(State())
@@ -70,16 +55,5 @@ private final class AcknowledgedLines: Sendable {
                 if line.hasPrefix("ack "), let sequence = UInt64(line.dropFirst(4)) { state.sequences.insert(sequence) }
             }
         }
-    }
-
-    func finish() { state.withLockedValue { $0.finished = true } }
-
-    func waitFinished(timeout: TimeInterval) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if state.withLockedValue({ $0.finished }) { return true }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        return false
     }
 }

@@ -47,22 +47,3 @@ enum Fixtures {
         }
     }
 }
-
-enum Executables {
-    /// Products are built next to the test bundle (`swift build --build-tests` builds them all).
-    static func find(_ name: String) throws -> URL {
-        let candidates = [
-            Bundle.main.executableURL?.deletingLastPathComponent(),
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug"),
-        ].compactMap { $0?.appendingPathComponent(name).standardizedFileURL }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw NotBuilt(description: "\(name) is not built (run swift build --build-tests); searched \(candidates.map(\.path))")
-        }
-        return found
-    }
-
-    struct NotBuilt: Error, CustomStringConvertible {
-        var description: String
-    }
-}

@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import NIOCore
 import Testing
 

@@ -1,6 +1,8 @@
+import BrokerTestSupport
 import Foundation
 import MQTTAuthorization
 import MQTTCore
+import TestSupport
 import Testing
 
 /// The authorization modes as clients see them on the plain listener.

@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Logging
 import MQTTAuthorization
 import MQTTCore

@@ -167,7 +167,7 @@ import Testing
         let path = directory.appendingPathComponent("data").path
         try "not a store".write(toFile: path, atomically: true, encoding: .utf8)
         let log = directory.appendingPathComponent("broker.log").path
-        let process = try ChildProcess.spawn(
+        let process = try await ChildProcess.spawn(
             try BuiltProducts.path("broker"), [],
             environment: [
                 "BROKER_BIND": "127.0.0.1", "BROKER_MQTT_PORT": "\(try await FreePort.find())", "BROKER_MQTTS_PORT": "0",

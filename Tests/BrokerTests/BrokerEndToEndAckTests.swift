@@ -1,4 +1,6 @@
+import BrokerTestSupport
 import MQTTCore
+import TestSupport
 import Testing
 
 /// A QoS 1/2 PUBLISH that matches shared subscriptions is acknowledged to its publisher only once

@@ -1,4 +1,6 @@
+import BrokerTestSupport
 import MQTTCore
+import TestSupport
 import Testing
 
 /// Third-party clients (Debian's mosquitto_pub / mosquitto_sub) at every QoS and both levels.
@@ -6,7 +8,7 @@ import Testing
     @Test(arguments: [("mqttv31", 0), ("mqttv31", 1), ("mqttv31", 2), ("mqttv311", 0), ("mqttv311", 1), ("mqttv311", 2)])
     func mosquittoClientsExchangeAMessage(version: String, qos: Int) async throws {
         try await withTestBroker { broker in
-            let subscriber = try MosquittoClients.startSubscriber(
+            let subscriber = try await MosquittoClients.startSubscriber(
                 port: broker.port,
                 arguments: [
                     "-V", version, "-q", "\(qos)", "-t", "admin:d1/#", "-C", "1", "-v", "-i", "sub-\(version)-\(qos)",

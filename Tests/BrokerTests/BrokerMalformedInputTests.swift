@@ -1,5 +1,7 @@
+import BrokerTestSupport
 import MQTTCore
 import NIOCore
+import TestSupport
 import Testing
 
 /// Bad input closes that one connection; the broker keeps serving everyone else.

@@ -1,4 +1,6 @@
+import BrokerTestSupport
 import MQTTCore
+import TestSupport
 import Testing
 
 @Suite struct BrokerSessionTests {

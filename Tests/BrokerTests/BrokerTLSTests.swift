@@ -1,9 +1,11 @@
+import BrokerTestSupport
 import Foundation
 import Logging
 import MQTTAuthorization
 import MQTTCore
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 import X509
 
@@ -31,12 +33,12 @@ import X509
         try pki.issueClient("v2k-bridge-1", file: "v2k")
         try pki.issueClient("k2v-bridge", file: "k2v")
         try await withTLSBroker(pki) { broker in
-            let v2k = try MosquittoClients.startSubscriber(
+            let v2k = try await MosquittoClients.startSubscriber(
                 port: broker.tlsPort!,
                 arguments: Array(pki.clientArguments(port: broker.tlsPort!, file: "v2k").dropFirst(4)) + [
                     "-t", "$share/group/+/attrs", "-q", "1", "-C", "1", "-v", "-i", "v2k-bridge-1",
                 ])
-            let device = try MosquittoClients.startSubscriber(
+            let device = try await MosquittoClients.startSubscriber(
                 port: broker.tlsPort!,
                 arguments: Array(pki.clientArguments(port: broker.tlsPort!, file: "device").dropFirst(4)) + ["-t", "admin:a1998e/config", "-q", "1", "-C", "1", "-i", "dev-sub"])
             try await Task.sleep(for: .milliseconds(600))
@@ -52,7 +54,7 @@ import X509
         try pki.issueClient("admin:d1", file: "device")
         try pki.issueClient("v2k-bridge", file: "v2k")
         try await withTLSBroker(pki) { broker in
-            let v2k = try MosquittoClients.startSubscriber(
+            let v2k = try await MosquittoClients.startSubscriber(
                 port: broker.tlsPort!, arguments: Array(pki.clientArguments(port: broker.tlsPort!, file: "v2k").dropFirst(4)) + ["-t", "+/attrs", "-q", "1", "-C", "1", "-v"])
             try await Task.sleep(for: .milliseconds(600))
             // Claiming another device's name changes nothing: its topic stays denied, its own allowed.
@@ -141,6 +143,6 @@ import X509
         let result = try await ProcessRunner.shell(
             "openssl s_client -connect 127.0.0.1:\(broker.tlsPort!) -CAfile \(pki.path("ca.crt")) -cert \(pki.path("device.crt")) -key \(pki.path("device.key")) </dev/null 2>/dev/null | openssl x509 -noout -serial"
         )
-        return result.output.replacingOccurrences(of: "serial=", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
+        return result.standardOutput.replacingOccurrences(of: "serial=", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

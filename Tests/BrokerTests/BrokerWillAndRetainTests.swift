@@ -1,5 +1,7 @@
+import BrokerTestSupport
 import MQTTCore
 import NIOCore
+import TestSupport
 import Testing
 
 @Suite struct BrokerWillAndRetainTests {

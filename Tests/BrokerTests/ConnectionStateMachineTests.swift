@@ -1,6 +1,7 @@
 import MQTTAuthorization
 import MQTTCore
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import Broker

@@ -3,6 +3,7 @@ import HTTPClient
 import Logging
 import NIOSSL
 import ServiceRuntime
+import TestSupport
 import Testing
 import X509
 
@@ -13,8 +14,7 @@ private struct TLSFiles {
     let server: (certificate: Certificate, key: PrivateKey)
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("https-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        directory = try TemporaryDirectory.make(prefix: "https")
         ca = try CertificateAuthority.selfSigned(key: PrivateKey(generating: .ec256), commonName: "HTTPS test CA", validity: .days(1))
         let serverKey = try PrivateKey(generating: .ec256)
         let request = try CertificateSigningRequest(

@@ -25,7 +25,7 @@ import Testing
         await device.stop()
 
         let bridge = try RunningBridge.start(.test(kafka: cluster.bootstrapServers, mqttPort: broker.port))
-        try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, lines: (0..<100).map { configureEvent(device: device.ids[0], seq: $0) })
+        try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, keyDelimiter: "\t", lines: (0..<100).map { configureEvent(device: device.ids[0], seq: $0) })
         _ = try await eventually("100 acknowledged by the broker", timeout: .seconds(30)) { bridge.metrics.acknowledged.count >= 100 ? true : nil }
         _ = try await eventually("their offsets committed", timeout: .seconds(30)) { bridge.metrics.commits.count > 0 && bridge.metrics.inflight == 0 ? true : nil }
         try await bridge.stop()

@@ -1,5 +1,8 @@
+import BrokerTestSupport
 import Kafka
+import MQTTAuthorization
 import NIOPosix
+import TestSupport
 import Testing
 
 @testable import K2VBridge
@@ -9,10 +12,11 @@ import Testing
     @Test func configureEventReachesTheDeviceAndANewTenantIsPickedUp() async throws {
         let cluster = try KafkaMockCluster()
         try cluster.createTopic("admin.dojot.device-manager.device", partitions: 2)
-        let pki = try TestPKI(bridgeCommonName: "k2v-bridge-e2e")
+        let pki = try TestCertificates(clients: ["bridge": "k2v-bridge-e2e"])
         defer { pki.remove() }
-        try await withDojotBroker(pki: pki) { plainPort, tlsPort in
-            let device = try MosquittoSubscriber.start(port: plainPort, device: "admin:a1998e", count: 1)
+        try await withTestBroker(tls: pki.brokerTLS, authorizer: DojotAuthorizer()) { broker in
+            let (plainPort, tlsPort) = (broker.port, broker.tlsPort!)
+            let device = try await MosquittoSubscriber.start(port: plainPort, device: "admin:a1998e", count: 1)
             defer { device.process.signal(SIGKILL) }
             // Only this test refreshes metadata this often (new tenants' topics are found by it).
             var configuration = K2VConfiguration.test(
@@ -26,17 +30,19 @@ import Testing
 
             try await Kcat.produce(
                 bootstrap: cluster.bootstrapServers, topic: "admin.dojot.device-manager.device",
+                keyDelimiter: "\t",
                 lines: [
                     "admin:a1998e\t" + #"{"event":"configure","meta":{"service":"admin","timestamp":1616180000000},"data":{"id":"a1998e","attrs":{"target_temperature":23}}}"#
                 ])
             #expect(try await device.output(timeout: .seconds(30)) == #"{"target_temperature":23}"# + "\n")
             _ = try await eventually("readiness") { bridge.readiness.isReady ? true : nil }
 
-            let newcomer = try MosquittoSubscriber.start(port: plainPort, device: "tenant2:dev9", count: 1)
+            let newcomer = try await MosquittoSubscriber.start(port: plainPort, device: "tenant2:dev9", count: 1)
             defer { newcomer.process.signal(SIGKILL) }
             try cluster.createTopic("tenant2.dojot.device-manager.device", partitions: 1)
             try await Kcat.produce(
                 bootstrap: cluster.bootstrapServers, topic: "tenant2.dojot.device-manager.device",
+                keyDelimiter: "\t",
                 lines: [
                     "tenant2:dev9\t" + #"{"event":"configure","meta":{"service":"tenant2"},"data":{"id":"dev9","attrs":{"led":"on"}}}"#
                 ])
@@ -52,7 +58,8 @@ import Testing
         let tenant = uniqueName("tenant")
         let topic = "\(tenant).dojot.device-manager.device"
         try cluster.createTopic(topic, partitions: 1)
-        try await withPlainBroker { port in
+        try await withTestBroker(limits: { $0.maxInflight = 1000 }) { broker in
+            let port = broker.port
             let devices = TestDevices(tenant: tenant, count: 1, port: port, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
             try await devices.start()
             let group = uniqueName("k2v")
@@ -75,7 +82,7 @@ import Testing
             }
             lines.append("\(device)\t" + #"{"event":"create","meta":{"service":"\#(tenant)"},"data":{"id":"dev0","attrs":{}}}"#)
             lines.append(configureEvent(device: device, seq: wrong.count))
-            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, lines: lines)
+            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, keyDelimiter: "\t", lines: lines)
 
             _ = try await eventually("every good record", timeout: .seconds(30)) { devices.devicesComplete(upTo: wrong.count + 1) == 1 ? true : nil }
             try await bridge.stop()
@@ -87,7 +94,7 @@ import Testing
 
             // The graceful stop committed and left the group: a successor reads only what is new.
             let successor = try RunningBridge.start(.test(kafka: cluster.bootstrapServers, mqttPort: port, group: group))
-            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, lines: [configureEvent(device: device, seq: wrong.count + 1)])
+            try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, keyDelimiter: "\t", lines: [configureEvent(device: device, seq: wrong.count + 1)])
             _ = try await eventually("the new record", timeout: .seconds(30)) { devices.devicesComplete(upTo: wrong.count + 2) == 1 ? true : nil }
             try await successor.stop()
             await devices.stop()
@@ -103,7 +110,11 @@ import Testing
         let tenant = uniqueName("poison")
         let topic = "\(tenant).dojot.device-manager.device"
         try cluster.createTopic(topic, partitions: 1)
-        try await withPlainBroker(maxPacketBytes: 4096) { port in
+        try await withTestBroker(limits: {
+            $0.maxInflight = 1000
+            $0.maxPacketBytes = 4096
+        }) { broker in
+            let port = broker.port
             let devices = TestDevices(tenant: tenant, count: 1, port: port, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
             try await devices.start()
             var configuration = K2VConfiguration.test(kafka: cluster.bootstrapServers, mqttPort: port)
@@ -114,6 +125,7 @@ import Testing
             let big = String(repeating: "x", count: 5000)
             try await Kcat.produce(
                 bootstrap: cluster.bootstrapServers, topic: topic,
+                keyDelimiter: "\t",
                 lines: [
                     configureEvent(device: device, seq: 0),
                     "\(device)\t{\"event\":\"configure\",\"meta\":{\"service\":\"\(tenant)\"},\"data\":{\"id\":\"\(id)\",\"attrs\":{\"big\":\"\(big)\"}}}",

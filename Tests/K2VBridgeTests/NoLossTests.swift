@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import NIOPosix
+import TestSupport
 import Testing
 
 @testable import K2VBridge
@@ -62,7 +63,7 @@ import Testing
         configuration.reconnect = .init(initialDelay: .seconds(3), maxDelay: .seconds(3))
         let bridge = try RunningBridge.start(configuration)
         let half = Self.eventsPerDevice / 2
-        try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, lines: Self.events(tenant: tenant, sequences: 0..<half))
+        try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, keyDelimiter: "\t", lines: Self.events(tenant: tenant, sequences: 0..<half))
         if underLoad {
             _ = try await eventually("the stream to be flowing", timeout: .seconds(30)) { devices.totalReceived >= 500 ? true : nil }
             _ = try? await eventually("publishes in flight", timeout: .seconds(3)) { bridge.metrics.inflight > 0 ? true : nil }
@@ -76,7 +77,7 @@ import Testing
         await brokerProcess.stop(signal)
         brokerProcess = try await broker.launch()
         let downtime = ContinuousClock.now - stoppedAt
-        try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, lines: Self.events(tenant: tenant, sequences: half..<Self.eventsPerDevice))
+        try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, keyDelimiter: "\t", lines: Self.events(tenant: tenant, sequences: half..<Self.eventsPerDevice))
         if !underLoad {
             // While MQTT is down (the bridge reconnects after about 3 s) nothing more is read.
             try await Task.sleep(for: .milliseconds(500))

@@ -1,6 +1,8 @@
+import BrokerTestSupport
 import Foundation
 import Kafka
 import NIOPosix
+import TestSupport
 import Testing
 
 @testable import K2VBridge
@@ -14,7 +16,8 @@ import Testing
         let topic = "\(tenant).dojot.device-manager.device"
         try cluster.createTopic(topic, partitions: 4)
         let group = uniqueName("k2v-replicas")
-        try await withPlainBroker { port in
+        try await withTestBroker(limits: { $0.maxInflight = 1000 }) { broker in
+            let port = broker.port
             let devices = TestDevices(tenant: tenant, count: 20, port: port, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
             try await devices.start()
             var replicas: [ChildProcess] = []
@@ -24,21 +27,21 @@ import Testing
                 let httpPort = try await FreePort.find()
                 httpPorts.append(httpPort)
                 replicas.append(
-                    try ChildProcess.spawn(
-                        try ChildProcess.builtProduct("k2v-bridge"),
+                    try await ChildProcess.spawn(
+                        try BuiltProducts.path("k2v-bridge"),
                         environment: [
                             "K2V_APP_HOSTNAME": "k2v-bridge-\(index)", "K2V_MQTT_HOST": "127.0.0.1", "K2V_MQTT_PORT": "\(port)",
                             "K2V_MQTT_PROTOCOL": "mqtt", "K2V_HTTP_BIND": "127.0.0.1", "K2V_HTTP_PORT": "\(httpPort)",
                             "K2V_CONSUMER_METADATA_BROKER_LIST": cluster.bootstrapServers, "K2V_CONSUMER_GROUP_ID": group,
                             "K2V_CONSUMER_SESSION_TIMEOUT_MS": "6000", "K2V_CONSUMER_HEARTBEAT_INTERVAL_MS": "500",
                             "K2V_COMMIT_INTERVAL_MS": "200", "LOG_LEVEL": "info",
-                        ], name: "k2v-replica-\(index)"))
+                        ], logFile: ChildProcess.temporaryLogFile("k2v-test-k2v-replica-\(index)")))
             }
             // A steady stream, so that both replicas get records once the group has settled.
             var sequence = 0
             func produce(_ rounds: Int) async throws {
                 let lines = (sequence..<sequence + rounds).flatMap { seq in devices.ids.map { configureEvent(device: $0, seq: seq) } }
-                try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, lines: lines)
+                try await Kcat.produce(bootstrap: cluster.bootstrapServers, topic: topic, keyDelimiter: "\t", lines: lines)
                 sequence += rounds
             }
             _ = try await eventually("both replicas to own partitions and publish", timeout: .seconds(40)) { () async throws -> Bool? in
@@ -71,10 +74,7 @@ import Testing
     }
 
     static func runCurl(_ url: String) async throws -> String {
-        let process = try ChildProcess.spawn("/usr/bin/curl", ["-s", "--max-time", "2", url], name: "curl")
-        defer { try? FileManager.default.removeItem(at: process.logFile) }
-        _ = try await eventually("curl", timeout: .seconds(5)) { process.hasExited ? true : nil }
-        return process.log
+        try await ProcessRunner.run("/usr/bin/curl", ["-s", "--max-time", "2", url], timeout: .seconds(5)).standardOutput
     }
 }
 

@@ -120,7 +120,7 @@ import Testing
     /// A process must be able to stop when Kafka has gone away (e.g. everything is shutting
     /// down at once): leaving the group cannot finish then, and close gives up after its bound.
     @Test func closeReturnsWhenKafkaHasGoneAway() async throws {
-        let mock = try KafkaMockProcess(arguments: ["--topic", "gone:1"])
+        let mock = try await KafkaMockProcess(arguments: ["--topic", "gone:1"])
         defer { mock.stop() }
         let address = try await mock.firstLine()
         try await Kcat.produce(bootstrap: address, topic: "gone", lines: ["k v"])

@@ -1,6 +1,5 @@
 import Foundation
 import Kafka
-import NIOConcurrencyHelpers
 import TestSupport
 import Testing
 
@@ -14,7 +13,7 @@ import Testing
 
     @Test func kafkaMockPrintsItsAddressServesKcatAndExitsZeroOnSigterm() async throws {
         let bootstrapFile = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("bootstrap")).path
-        let mock = try KafkaMockProcess(arguments: ["--topic", "events:3", "--bootstrap-file", bootstrapFile])
+        let mock = try await KafkaMockProcess(arguments: ["--topic", "events:3", "--bootstrap-file", bootstrapFile])
         defer { mock.stop() }
         let address = try await mock.firstLine()
         #expect(address.hasPrefix("127.0.0.1:"))
@@ -30,7 +29,7 @@ import Testing
     }
 
     @Test func kafkaMockGoesDownOnSigusr1AndComesBackOnSigusr2() async throws {
-        let mock = try KafkaMockProcess(arguments: [])
+        let mock = try await KafkaMockProcess(arguments: [])
         defer { mock.stop() }
         let address = try await mock.firstLine()
         let metadata = ["-b", address, "-L", "-m", "2"]
@@ -48,76 +47,36 @@ import Testing
 
 /// The built `kafka-mock` executable, running.
 final class KafkaMockProcess: Sendable {
-    private let running: RunningProcess
-    private let standardOutput: FileHandle
-    private let exitStatus = NIOLockedValueBox<Int32?>(nil)
+    private let process: ChildProcess
 
-    init(arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = try Self.executable()
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        // Not the test runner's stderr: a kafka-mock left behind would keep `swift test` waiting.
-        process.standardError = FileHandle.nullDevice
-        standardOutput = pipe.fileHandleForReading
-        running = RunningProcess(process: process)
-        process.terminationHandler = { [exitStatus] process in exitStatus.withLockedValue { $0 = process.terminationStatus } }
-        try process.run()
-    }
-
-    deinit {
-        stop()
+    init(arguments: [String]) async throws {
+        // Standard error discarded, not the test runner's: a kafka-mock left behind would keep
+        // `swift test` waiting.
+        process = try await ChildProcess.spawn(try BuiltProducts.path("kafka-mock"), arguments, output: .captured, error: .discarded)
     }
 
     /// SIGTERM without waiting; for `defer`, so that a failing test leaves no process behind.
     func stop() {
-        if running.process.isRunning { running.process.terminate() }
+        process.signal(SIGTERM)
     }
 
-    /// Reads standard output up to the first newline, on a thread of its own (the read blocks).
+    /// Standard output up to the first newline.
     func firstLine(timeout: Duration = .seconds(10)) async throws -> String {
-        let handle = standardOutput
-        let line = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
-            Thread.detachNewThread {
-                var bytes: [UInt8] = []
-                while true {
-                    let chunk = handle.readData(ofLength: 1)
-                    guard let byte = chunk.first else { return continuation.resume(returning: nil) }
-                    if byte == UInt8(ascii: "\n") { return continuation.resume(returning: String(decoding: bytes, as: UTF8.self)) }
-                    bytes.append(byte)
-                }
-            }
+        try await eventually("kafka-mock's first line", timeout: timeout) { () throws -> String? in
+            let output = process.standardOutput
+            if let newline = output.firstIndex(of: "\n") { return String(output[..<newline]) }
+            if process.hasExited { throw TestFailure("kafka-mock exited before its first line") }
+            return nil
         }
-        guard let line else { throw TimedOut(what: "kafka-mock's first line (it exited)") }
-        return line
     }
 
     func send(_ signal: Int32) {
-        kill(running.process.processIdentifier, signal)
+        process.signal(signal)
     }
 
     /// SIGTERM, then the exit status.
     func terminate(timeout: Duration = .seconds(10)) async throws -> Int32 {
-        running.process.terminate()
-        return try await eventually("kafka-mock to exit", timeout: timeout) { exitStatus.withLockedValue { $0 } }
+        process.signal(SIGTERM)
+        return try await eventually("kafka-mock to exit", timeout: timeout) { process.exitStatus }
     }
-
-    /// `kafka-mock` is built next to the test bundle (`swift build --build-tests` builds every product).
-    private static func executable() throws -> URL {
-        let candidates = [
-            Bundle.main.executableURL?.deletingLastPathComponent(),
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug"),
-        ].compactMap { $0?.appendingPathComponent("kafka-mock").standardizedFileURL }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw KafkaMockNotBuilt(searched: candidates.map(\.path))
-        }
-        return found
-    }
-}
-
-struct KafkaMockNotBuilt: Error, CustomStringConvertible {
-    let searched: [String]
-    var description: String { "no kafka-mock executable in \(searched); run swift build --build-tests first" }
 }

@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Foundation
 import LoadTest
 import NIOConcurrencyHelpers
@@ -46,7 +47,7 @@ import Testing
         let directory = try TemporaryDirectory.make(prefix: "bench-storm")
         defer { try? FileManager.default.removeItem(at: directory) }
         try LocalCertificates.make(directory: directory.path, tenant: "bench", ids: (0..<6).map { "storm\($0)" })
-        try await InProcessBroker.with(tlsDirectory: directory.path) { broker in
+        try await withTestBroker(tls: .localCertificates(directory.path), plain: false) { broker in
             let group = MultiThreadedEventLoopGroup.singleton
             // No TLS on the runner's target: only the devices' own contexts make TLS connections.
             let runner = try LoadRunner(target: .init(host: "127.0.0.1", port: broker.port), group: group)

@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Foundation
 import LoadTest
 import MQTTAuthorization
@@ -8,7 +9,7 @@ import Testing
 /// `loadtest run` in this process against brokers, its counts checked against what the broker saw.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct BrokerRunTests {
     @Test func plainRunAgainstOurBrokerMatchesWhatTheBrokerDelivered() async throws {
-        try await InProcessBroker.with { broker in
+        try await withTestBroker { broker in
             let counter = try await AttrsCounter(port: broker.port)
             let summary = try await DeviceRun(configuration: shortRun(port: broker.port), logger: quietLogger).run()
             try await Task.sleep(for: .milliseconds(300))
@@ -24,7 +25,7 @@ import Testing
     }
 
     @Test func timelineAndHTMLReportShowTheRunSecondBySecond() async throws {
-        try await InProcessBroker.with { broker in
+        try await withTestBroker { broker in
             var configuration = shortRun(port: broker.port, devices: 10)
             configuration.messagesPerDevice = nil
             configuration.duration = .seconds(3)
@@ -58,7 +59,7 @@ import Testing
     }
 
     @Test func slowPublishersStayConnectedThroughKeepalive() async throws {
-        try await InProcessBroker.with { broker in
+        try await withTestBroker { broker in
             var configuration = shortRun(port: broker.port, devices: 5)
             configuration.messagesPerDevice = nil
             configuration.keepAlive = 1
@@ -76,7 +77,7 @@ import Testing
         let directory = try makeCertificates(devices: 10)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let registry = MetricsBootstrap.bootstrap()
-        try await InProcessBroker.with(tlsDirectory: directory, authorizer: DojotAuthorizer(v2kMark: "v2k-bridge", k2vMark: "k2v-bridge")) { broker in
+        try await withTestBroker(tls: .localCertificates(directory), plain: false, authorizer: DojotAuthorizer(v2kMark: "v2k-bridge", k2vMark: "k2v-bridge")) { broker in
             let connectsBefore = Self.sample(registry.emitToBuffer(), "broker_connects_total")
             let messagesBefore = Self.sample(registry.emitToBuffer(), #"broker_messages_received_total{qos="1"}"#)
             let summary = try await DeviceRun(
@@ -104,8 +105,8 @@ import Testing
     }
 
     @Test func runAgainstMosquittoMatchesWhatMosquittoDelivered() async throws {
-        let mosquitto = try await MosquittoBroker()
-        defer { mosquitto.stop() }
+        let mosquitto = try await Mosquitto(extraConfig: ["max_queued_messages 100000"])
+        defer { mosquitto.kill() }
         let counter = try await AttrsCounter(port: mosquitto.port)
         var configuration = shortRun(port: mosquitto.port, devices: 20, messages: 5)
         configuration.qos = .exactlyOnce
@@ -125,11 +126,11 @@ import Testing
         let summary = try await DeviceRun(configuration: shortRun(port: broker.mqttPort, devices: 15, messages: 4), logger: quietLogger).run()
         #expect(summary.connect.succeeded == 15)
         #expect(summary.publish.sent == 60 && summary.publish.acknowledged == 60)
-        #expect(try broker.metric("broker_connects_total") == 15)
-        #expect(try broker.metric(#"broker_messages_received_total{qos="1"}"#) == 60)
-        #expect(try broker.metric(#"broker_packets_sent_total{type="puback"}"#) == 60)
-        #expect(try broker.metric(#"broker_packets_received_total{type="subscribe"}"#) == 15)
-        #expect(try broker.metric(#"broker_packets_received_total{type="disconnect"}"#) == 15)
+        #expect(try await broker.metric("broker_connects_total") == 15)
+        #expect(try await broker.metric(#"broker_messages_received_total{qos="1"}"#) == 60)
+        #expect(try await broker.metric(#"broker_packets_sent_total{type="puback"}"#) == 60)
+        #expect(try await broker.metric(#"broker_packets_received_total{type="subscribe"}"#) == 15)
+        #expect(try await broker.metric(#"broker_packets_received_total{type="disconnect"}"#) == 15)
     }
 
     static func sample(_ bytes: [UInt8], _ name: String) -> Double {

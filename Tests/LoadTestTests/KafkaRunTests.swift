@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Foundation
 import Kafka
 import LoadTest
@@ -9,7 +10,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2))) struct KafkaRunTests {
     @Test func everyAcknowledgedMessageIsMatchedInKafkaAndConfigRoundTrips() async throws {
         let cluster = try KafkaMockCluster()
-        try await InProcessBroker.with { broker in
+        try await withTestBroker { broker in
             let v2k = try await V2KStandIn(mqttPort: broker.port, kafka: cluster.bootstrapServers)
             var configuration = shortRun(port: broker.port, devices: 10, messages: 0)
             configuration.messagesPerDevice = nil
@@ -37,12 +38,12 @@ import Testing
 
     @Test func lostMessagesMakeTheExecutableExitNonZero() async throws {
         let cluster = try KafkaMockCluster()
-        try await InProcessBroker.with { broker in
+        try await withTestBroker { broker in
             let v2k = try await V2KStandIn(mqttPort: broker.port, kafka: cluster.bootstrapServers, dropEvery: 4)
             let directory = try TemporaryDirectory.make(prefix: "loadtest-lost")
             defer { try? FileManager.default.removeItem(at: directory) }
             let summaryPath = directory.appendingPathComponent("summary.json").path
-            let child = try ChildProcess.spawn(
+            let child = try await ChildProcess.spawn(
                 try BuiltProducts.path("loadtest"),
                 [
                     "run", "--port", "\(broker.port)", "--devices", "8", "--messages", "5", "--interval-ms", "100",

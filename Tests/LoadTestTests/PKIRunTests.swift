@@ -1,4 +1,5 @@
 import Broker
+import BrokerTestSupport
 import DevPKI
 import Foundation
 import LoadTest
@@ -33,7 +34,7 @@ import Testing
             ca: "\(brokerFiles)/ca.crt", certificate: "\(brokerFiles)/broker.crt", key: "\(brokerFiles)/broker.key", crl: "\(brokerFiles)/ca.crl")
         let cache = root.appendingPathComponent("devices").path
 
-        try await InProcessBroker.with(tls: tls, authorizer: DojotAuthorizer()) { broker in
+        try await withTestBroker(tls: tls, plain: false, authorizer: DojotAuthorizer()) { broker in
             let first = try await DeviceRun(
                 configuration: shortRun(
                     port: broker.port, devices: 4, messages: 2, transport: .mutualTLS(DeviceCertificates(directory: cache, pkiURL: pkiURL))

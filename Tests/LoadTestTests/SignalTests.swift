@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Foundation
 import TestSupport
 import Testing
@@ -5,11 +6,11 @@ import Testing
 /// The executable ends a run early on SIGINT and still drains, summarises and judges it.
 @Suite(.timeLimit(.minutes(1))) struct SignalTests {
     @Test func sigintEndsTheRunWithASummary() async throws {
-        try await InProcessBroker.with { broker in
+        try await withTestBroker { broker in
             let directory = try TemporaryDirectory.make(prefix: "loadtest-sigint")
             defer { try? FileManager.default.removeItem(at: directory) }
             let summaryPath = directory.appendingPathComponent("summary.json").path
-            let child = try ChildProcess.spawn(
+            let child = try await ChildProcess.spawn(
                 try BuiltProducts.path("loadtest"),
                 [
                     "--port", "\(broker.port)", "--devices", "5", "--interval-ms", "100", "--duration", "300", "--summary", summaryPath,

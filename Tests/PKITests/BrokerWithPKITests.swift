@@ -7,6 +7,7 @@ import MQTTAuthorization
 import MQTTCore
 import NIOPosix
 import PKISidecar
+import TestSupport
 import Testing
 
 /// The PKI and the broker together, as `make run` puts them: dev-pki issues, pki-sidecar writes
@@ -15,7 +16,9 @@ import Testing
 /// disconnects the device and keeps it out.
 @Suite struct BrokerWithPKITests {
     @Test func revocationInThePKIReachesTheBrokerThroughTheSidecar() async throws {
-        let (pkiDirectory, certificates, devices) = (try temporaryDirectory(), try temporaryDirectory(), try temporaryDirectory())
+        let (pkiDirectory, certificates, devices) = (
+            try TemporaryDirectory.make(prefix: "pkitests"), try TemporaryDirectory.make(prefix: "pkitests"), try TemporaryDirectory.make(prefix: "pkitests")
+        )
         defer { [pkiDirectory, certificates, devices].forEach { try? FileManager.default.removeItem(at: $0) } }
         let pki = try await RunningDevPKI.start(directory: pkiDirectory)
         let sidecar = PKISidecar(configuration: sidecarConfiguration(pkiURL: pki.url, directory: certificates), logger: testLogger)
@@ -37,12 +40,12 @@ import Testing
         ).enrol(ids: ["a1998e"])
         let device = { (name: String) in devices.appendingPathComponent(name).path }
         let publish = {
-            try MosquittoPublish.run([
+            try await MosquittoPublish.run([
                 "-h", "127.0.0.1", "-p", "\(port)", "--cafile", device("ca/ca.pem"), "--cert", device("cert_a1998e/cert.pem"),
                 "--key", device("cert_a1998e/private.key"), "-t", "admin:a1998e/attrs", "-q", "1", "-m", "{\"temperature\":21}",
             ])
         }
-        #expect(try publish() == 0)
+        #expect(try await publish() == 0)
 
         var clientConfiguration = MQTTClientConfiguration(host: "127.0.0.1", port: port, clientID: "a1998e", eventLoopGroup: group)
         clientConfiguration.tls = try .files(caFile: device("ca/ca.pem"), certificateFile: device("cert_a1998e/cert.pem"), keyFile: device("cert_a1998e/private.key"))
@@ -53,8 +56,8 @@ import Testing
         let revoked = try await HTTPClient().delete("\(pki.url)/api/v1/certificates/\(try #require(fingerprints["a1998e"]))", headers: testPKIAuthorization)
         #expect(revoked.isSuccess)
         // The sidecar fetches the new CRL, the broker loads it and closes the device's connection.
-        #expect(await eventually(timeout: .seconds(10)) { !client.isConnected })
-        #expect(try publish() != 0)
+        #expect(try await eventually("the client to be disconnected", timeout: .seconds(10), every: .milliseconds(100)) { !client.isConnected ? true : nil })
+        #expect(try await publish() != 0)
 
         await client.shutdown()
         await broker.stop()
@@ -67,17 +70,7 @@ import Testing
 
 enum MosquittoPublish {
     /// mosquitto_pub's exit status (bounded: it gives up on a refused handshake at once).
-    static func run(_ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_pub")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(15)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return process.terminationStatus
+    static func run(_ arguments: [String]) async throws -> Int32 {
+        try await ProcessRunner.run("/usr/bin/mosquitto_pub", arguments, timeout: .seconds(15)).status
     }
 }

@@ -4,6 +4,7 @@ import HTTPClient
 import PKIAPI
 import PKISidecar
 import ServiceRuntime
+import TestSupport
 import Testing
 import X509
 
@@ -16,7 +17,7 @@ import X509
     }
 
     @Test func malformedJSONAndUnparsableCSRGet400() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try TemporaryDirectory.make(prefix: "pkitests")
         defer { try? FileManager.default.removeItem(at: directory) }
         let pki = try await RunningDevPKI.start(directory: directory)
         for path in [PKIPaths.throwAway, PKIPaths.certificates] {
@@ -34,7 +35,7 @@ import X509
     }
 
     @Test func unknownFingerprintGets404AndUnknownRoutesToo() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try TemporaryDirectory.make(prefix: "pkitests")
         defer { try? FileManager.default.removeItem(at: directory) }
         let pki = try await RunningDevPKI.start(directory: directory)
         #expect(try await http.delete(pki.url + PKIPaths.certificate(fingerprint: "AA:BB"), headers: testPKIAuthorization).status == 404)
@@ -45,7 +46,7 @@ import X509
     }
 
     @Test func deviceCertificateGetsTenantPrefixedCNFromHeaderOrDefault() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try TemporaryDirectory.make(prefix: "pkitests")
         defer { try? FileManager.default.removeItem(at: directory) }
         let pki = try await RunningDevPKI.start(directory: directory)
         let withHeader = try await http.post(pki.url + PKIPaths.certificates, json: try csr("abc123"), headers: [("X-Tenant", "tenant1")])
@@ -63,7 +64,7 @@ import X509
     }
 
     @Test func throwAwayServerCertificateKeepsCSRNameAndSANs() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try TemporaryDirectory.make(prefix: "pkitests")
         defer { try? FileManager.default.removeItem(at: directory) }
         let pki = try await RunningDevPKI.start(directory: directory)
         let request = try CertificateSigningRequest(
@@ -75,7 +76,7 @@ import X509
     }
 
     @Test func revokingByFingerprintRemovesTheRecordAndListsTheSerialInTheCRL() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try TemporaryDirectory.make(prefix: "pkitests")
         defer { try? FileManager.default.removeItem(at: directory) }
         let pki = try await RunningDevPKI.start(directory: directory)
         let issued = try JSONDecoder().decode(
@@ -93,7 +94,7 @@ import X509
     }
 
     @Test func restartKeepsTheCAAndTheRecords() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try TemporaryDirectory.make(prefix: "pkitests")
         defer { try? FileManager.default.removeItem(at: directory) }
         let first = try await RunningDevPKI.start(directory: directory)
         let caBefore = try await PKIClient(baseURL: first.url).caCertificate().sha256Fingerprint()

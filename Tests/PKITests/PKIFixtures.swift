@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PKISidecar
 import ServiceRuntime
+import TestSupport
 import X509
 
 /// A dev-pki running in this process on 127.0.0.1.
@@ -40,12 +41,6 @@ let testLogger: Logger = {
     return logger
 }()
 
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("pkitests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 func sidecarConfiguration(pkiURL: String, directory: URL) -> SidecarConfiguration {
     SidecarConfiguration(
         pkiURL: pkiURL, certificateDirectory: directory.path, hostname: "broker",
@@ -54,38 +49,10 @@ func sidecarConfiguration(pkiURL: String, directory: URL) -> SidecarConfiguratio
         retryMaximum: .milliseconds(500), token: testPKIToken)
 }
 
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(100))
-    }
-    return try await condition()
-}
-
 func readCertificate(_ path: String) -> Certificate? {
     (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { try? Certificate(pem: $0) }
 }
 
 func fileMode(_ path: String) throws -> Int {
     ((try FileManager.default.attributesOfItem(atPath: path))[.posixPermissions] as? NSNumber)?.intValue ?? -1
-}
-
-/// The `openssl` command as an independent checker.
-enum OpenSSLCommand {
-    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") }
-
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
 }

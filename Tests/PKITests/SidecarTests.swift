@@ -4,12 +4,13 @@ import HTTPClient
 import PKIAPI
 import PKISidecar
 import ServiceRuntime
+import TestSupport
 import Testing
 import X509
 
 @Suite(.timeLimit(.minutes(1))) struct SidecarTests {
     @Test func enrolmentWritesTheFourFilesWithTheKeyAt0600() async throws {
-        let (pkiDirectory, certDirectory) = (try temporaryDirectory(), try temporaryDirectory())
+        let (pkiDirectory, certDirectory) = (try TemporaryDirectory.make(prefix: "pkitests"), try TemporaryDirectory.make(prefix: "pkitests"))
         defer { [pkiDirectory, certDirectory].forEach { try? FileManager.default.removeItem(at: $0) } }
         let pki = try await RunningDevPKI.start(directory: pkiDirectory)
         let sidecar = PKISidecar(configuration: sidecarConfiguration(pkiURL: pki.url, directory: certDirectory), logger: testLogger)
@@ -27,23 +28,23 @@ import X509
 
     @Test(.enabled(if: OpenSSLCommand.isAvailable))
     func openSSLVerifiesTheWrittenCertificateWithTheCRL() async throws {
-        let (pkiDirectory, certDirectory) = (try temporaryDirectory(), try temporaryDirectory())
+        let (pkiDirectory, certDirectory) = (try TemporaryDirectory.make(prefix: "pkitests"), try TemporaryDirectory.make(prefix: "pkitests"))
         defer { [pkiDirectory, certDirectory].forEach { try? FileManager.default.removeItem(at: $0) } }
         let pki = try await RunningDevPKI.start(directory: pkiDirectory)
         try await PKISidecar(configuration: sidecarConfiguration(pkiURL: pki.url, directory: certDirectory), logger: testLogger)
             .bootstrap()
         let path = { certDirectory.appendingPathComponent($0).path }
-        let verify = try OpenSSLCommand.run(["verify", "-CAfile", path("ca.crt"), "-crl_check", "-CRLfile", path("ca.crl"), path("broker.crt")])
+        let verify = try await OpenSSLCommand.run(["verify", "-CAfile", path("ca.crt"), "-crl_check", "-CRLfile", path("ca.crl"), path("broker.crt")])
         #expect(verify.status == 0, "\(verify.output)")
-        let names = try OpenSSLCommand.run(["x509", "-in", path("broker.crt"), "-noout", "-ext", "subjectAltName"])
+        let names = try await OpenSSLCommand.run(["x509", "-in", path("broker.crt"), "-noout", "-ext", "subjectAltName"])
         #expect(names.output.contains("DNS:iotagent-mqtt, DNS:localhost, IP Address:127.0.0.1"))
-        let keyCheck = try OpenSSLCommand.run(["pkey", "-in", path("broker.key"), "-noout"])
+        let keyCheck = try await OpenSSLCommand.run(["pkey", "-in", path("broker.key"), "-noout"])
         #expect(keyCheck.status == 0)
         await pki.stop()
     }
 
     @Test func waitingForAnAbsentPKIIsBounded() async throws {
-        let certDirectory = try temporaryDirectory()
+        let certDirectory = try TemporaryDirectory.make(prefix: "pkitests")
         defer { try? FileManager.default.removeItem(at: certDirectory) }
         var configuration = sidecarConfiguration(pkiURL: "http://127.0.0.1:1", directory: certDirectory)
         configuration.waitTimeout = .milliseconds(1500)
@@ -58,7 +59,7 @@ import X509
     }
 
     @Test func revocationReachesTheCRLFileAndTheCertificateIsRenewed() async throws {
-        let (pkiDirectory, certDirectory) = (try temporaryDirectory(), try temporaryDirectory())
+        let (pkiDirectory, certDirectory) = (try TemporaryDirectory.make(prefix: "pkitests"), try TemporaryDirectory.make(prefix: "pkitests"))
         defer { [pkiDirectory, certDirectory].forEach { try? FileManager.default.removeItem(at: $0) } }
         let pki = try await RunningDevPKI.start(directory: pkiDirectory)
         let sidecar = PKISidecar(configuration: sidecarConfiguration(pkiURL: pki.url, directory: certDirectory), logger: testLogger)
@@ -70,12 +71,14 @@ import X509
 
         #expect(try await pki.client.revoke(fingerprint: first.sha256Fingerprint()))
         let crlPath = certDirectory.appendingPathComponent("ca.crl").path
-        let listed = await eventually {
-            guard let bytes = FileManager.default.contents(atPath: crlPath) else { return false }
-            return (try? RevocationList(bytes: Array(bytes)))?.contains(serialHex: first.serialHex) == true
+        let listed = try await eventually("the CRL to list the first certificate", timeout: .seconds(10), every: .milliseconds(100)) { () -> Bool? in
+            guard let bytes = FileManager.default.contents(atPath: crlPath) else { return nil }
+            return (try? RevocationList(bytes: Array(bytes)))?.contains(serialHex: first.serialHex) == true ? true : nil
         }
         #expect(listed)
-        let renewed = await eventually { readCertificate(certificatePath).map { $0.serialHex != first.serialHex } ?? false }
+        let renewed = try await eventually("a renewed certificate", timeout: .seconds(10), every: .milliseconds(100)) {
+            readCertificate(certificatePath).map { $0.serialHex != first.serialHex } == true ? true : nil
+        }
         #expect(renewed)
         let second = try #require(readCertificate(certificatePath))
         let ca = try #require(readCertificate(certDirectory.appendingPathComponent("ca.crt").path))
@@ -87,7 +90,7 @@ import X509
     }
 
     @Test func certificateCloseToExpiryIsRenewed() async throws {
-        let (pkiDirectory, certDirectory) = (try temporaryDirectory(), try temporaryDirectory())
+        let (pkiDirectory, certDirectory) = (try TemporaryDirectory.make(prefix: "pkitests"), try TemporaryDirectory.make(prefix: "pkitests"))
         defer { [pkiDirectory, certDirectory].forEach { try? FileManager.default.removeItem(at: $0) } }
         let pki = try await RunningDevPKI.start(directory: pkiDirectory, certificateDays: 1)
         var configuration = sidecarConfiguration(pkiURL: pki.url, directory: certDirectory)
@@ -97,7 +100,9 @@ import X509
         let certificatePath = certDirectory.appendingPathComponent("broker.crt").path
         let first = try #require(readCertificate(certificatePath))
         let maintenance = Task { await sidecar.maintain() }
-        let renewed = await eventually { readCertificate(certificatePath).map { $0.serialHex != first.serialHex } ?? false }
+        let renewed = try await eventually("a renewed certificate", timeout: .seconds(10), every: .milliseconds(100)) {
+            readCertificate(certificatePath).map { $0.serialHex != first.serialHex } == true ? true : nil
+        }
         maintenance.cancel()
         await maintenance.value
         #expect(renewed)
@@ -106,7 +111,7 @@ import X509
     }
 
     @Test func anOutageKeepsTheFilesAndTheSidecarRecoversWhenThePKIReturns() async throws {
-        let (pkiDirectory, certDirectory) = (try temporaryDirectory(), try temporaryDirectory())
+        let (pkiDirectory, certDirectory) = (try TemporaryDirectory.make(prefix: "pkitests"), try TemporaryDirectory.make(prefix: "pkitests"))
         defer { [pkiDirectory, certDirectory].forEach { try? FileManager.default.removeItem(at: $0) } }
         let pki = try await RunningDevPKI.start(directory: pkiDirectory)
         let port = pki.server.port
@@ -118,7 +123,7 @@ import X509
 
         let maintenance = Task { await sidecar.maintain() }
         defer { maintenance.cancel() }
-        #expect(await eventually { sidecar.status.snapshot.consecutiveFailures >= 2 })
+        #expect(try await eventually("two failures", timeout: .seconds(10), every: .milliseconds(100)) { sidecar.status.snapshot.consecutiveFailures >= 2 ? true : nil })
         let during = files.map { FileManager.default.contents(atPath: certDirectory.appendingPathComponent($0).path) }
         #expect(during == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: certDirectory.path).sorted() == files)
@@ -126,9 +131,9 @@ import X509
         let back = try await RunningDevPKI.start(directory: pkiDirectory, port: port)
         let revokeWhileUp = try #require(readCertificate(certDirectory.appendingPathComponent("broker.crt").path))
         #expect(try await back.client.revoke(fingerprint: revokeWhileUp.sha256Fingerprint()))
-        let recovered = await eventually {
+        let recovered = try await eventually("the sidecar to recover", timeout: .seconds(10), every: .milliseconds(100)) {
             sidecar.status.snapshot.consecutiveFailures == 0
-                && readCertificate(certDirectory.appendingPathComponent("broker.crt").path)?.serialHex != revokeWhileUp.serialHex
+                && readCertificate(certDirectory.appendingPathComponent("broker.crt").path)?.serialHex != revokeWhileUp.serialHex ? true : nil
         }
         #expect(recovered)
         maintenance.cancel()
@@ -137,7 +142,7 @@ import X509
     }
 
     @Test func opsEndpointIsReadyOnlyOnceACertificateIsInPlace() async throws {
-        let (pkiDirectory, certDirectory) = (try temporaryDirectory(), try temporaryDirectory())
+        let (pkiDirectory, certDirectory) = (try TemporaryDirectory.make(prefix: "pkitests"), try TemporaryDirectory.make(prefix: "pkitests"))
         defer { [pkiDirectory, certDirectory].forEach { try? FileManager.default.removeItem(at: $0) } }
         let pki = try await RunningDevPKI.start(directory: pkiDirectory)
         MetricsBootstrap.bootstrap()  // before the sidecar makes its series, as ServiceMain does
@@ -159,7 +164,7 @@ import X509
     }
 
     @Test func deviceHelperWritesCAAndOneDirectoryPerDevice() async throws {
-        let (pkiDirectory, out) = (try temporaryDirectory(), try temporaryDirectory())
+        let (pkiDirectory, out) = (try TemporaryDirectory.make(prefix: "pkitests"), try TemporaryDirectory.make(prefix: "pkitests"))
         defer { [pkiDirectory, out].forEach { try? FileManager.default.removeItem(at: $0) } }
         let pki = try await RunningDevPKI.start(directory: pkiDirectory)
         let enrollment = DeviceEnrollment(

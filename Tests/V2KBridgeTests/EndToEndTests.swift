@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Foundation
 import Kafka
 import MQTTAuthorization
@@ -15,7 +16,8 @@ import Testing
     @Test func mosquittoPublishReachesKafkaAsTheDojotMessage() async throws {
         let kafka = try KafkaMockCluster()
         try kafka.createTopic("admin.device-data", partitions: 2)
-        try await withTestBroker { port in
+        try await withTestBroker(limits: { $0.maxInflight = 1000 }) { broker in
+            let port = broker.port
             var configuration = V2KConfiguration(mqttHost: "127.0.0.1", mqttPort: port, clientID: "v2k-e2e", bootstrapServers: kafka.bootstrapServers)
             configuration.deadLetterTopic = "v2k-dead-letters"
             try await withBridge(configuration) { _ in
@@ -35,20 +37,14 @@ import Testing
 
     /// dojot mode over mutual TLS: the device and the bridge are known by their certificates.
     @Test func mutualTLSInDojotMode() async throws {
-        let certificates = try TestCertificates()
+        let certificates = try TestCertificates(clients: ["device": "admin:dev1", "v2k": "v2k-bridge-test"])
         defer { certificates.remove() }
         let kafka = try KafkaMockCluster()
         try await withTestBroker(
-            authorizer: DojotAuthorizer(),
-            configure: { configuration in
-                configuration.mqttPort = nil
-                configuration.mqttsPort = 0
-                configuration.authorization = .dojot
-                configuration.tls = .init(
-                    ca: certificates.path("ca.crt"), certificate: certificates.path("broker.crt"), key: certificates.path("broker.key"), crl: nil
-                )
-            }
-        ) { port in
+            tls: certificates.brokerTLS, plain: false, limits: { $0.maxInflight = 1000 }, configure: { $0.authorization = .dojot },
+            authorizer: DojotAuthorizer()
+        ) { broker in
+            let port = broker.port
             var configuration = V2KConfiguration(mqttHost: "127.0.0.1", mqttPort: port, clientID: "v2k-bridge-test", bootstrapServers: kafka.bootstrapServers)
             configuration.mqttProtocol = .mqtts
             configuration.tls = .init(ca: certificates.path("ca.crt"), certificate: certificates.path("v2k.crt"), key: certificates.path("v2k.key"))
@@ -71,7 +67,8 @@ import Testing
 
     @Test func invalidMessagesAreAcknowledgedAndDeadLettered() async throws {
         let kafka = try KafkaMockCluster()
-        try await withTestBroker { port in
+        try await withTestBroker(limits: { $0.maxInflight = 1000 }) { broker in
+            let port = broker.port
             var configuration = V2KConfiguration(mqttHost: "127.0.0.1", mqttPort: port, clientID: "v2k-dlt", bootstrapServers: kafka.bootstrapServers)
             configuration.deadLetterTopic = "v2k-dead-letters"
             configuration.subscriptionTopic = "$share/group/#"
@@ -113,7 +110,8 @@ import Testing
         let kafka = try KafkaMockCluster()
         let topic = "drain.device-data"
         try kafka.createTopic(topic, partitions: 2)
-        try await withTestBroker { port in
+        try await withTestBroker(limits: { $0.maxInflight = 1000 }) { broker in
+            let port = broker.port
             var configuration = V2KConfiguration(mqttHost: "127.0.0.1", mqttPort: port, clientID: "v2k-drain", bootstrapServers: kafka.bootstrapServers)
             configuration.drainTimeout = .seconds(1)
             configuration.flushTimeout = .seconds(1)
@@ -144,7 +142,8 @@ import Testing
     /// A fatal producer error ends `run()` with the error, and nothing more is acknowledged.
     @Test func fatalKafkaErrorEndsTheBridgeWithoutAcknowledging() async throws {
         let kafka = try KafkaMockCluster()
-        try await withTestBroker { port in
+        try await withTestBroker(limits: { $0.maxInflight = 1000 }) { broker in
+            let port = broker.port
             let configuration = V2KConfiguration(mqttHost: "127.0.0.1", mqttPort: port, clientID: "v2k-fatal", bootstrapServers: kafka.bootstrapServers)
             let readiness = ReadinessState(waitingFor: V2KBridge.readinessParts)
             let bridge = try V2KBridge(configuration: configuration, readiness: readiness, logger: testLogger)
@@ -169,7 +168,8 @@ import Testing
         let kafka = try KafkaMockCluster()
         let topic = "noloss.device-data"
         try kafka.createTopic(topic, partitions: 8)
-        try await withTestBroker(maxInflight: 1000) { port in
+        try await withTestBroker(limits: { $0.maxInflight = 1000 }) { broker in
+            let port = broker.port
             let configuration = V2KConfiguration(mqttHost: "127.0.0.1", mqttPort: port, clientID: "v2k-outage", bootstrapServers: kafka.bootstrapServers)
             try await withBridge(configuration) { bridge in
                 let publishers = DevicePublishers(port: port, tenant: "noloss", devices: 20, messagesPerDevice: 1000)
@@ -197,22 +197,24 @@ import Testing
 
     /// 20 000 QoS 1 messages, two `v2k-bridge` processes, one killed with SIGKILL mid-stream.
     @Test func noMessageLostWhenAReplicaIsKilled() async throws {
-        let executable = try Executables.find("v2k-bridge")
+        let executable = try BuiltProducts.path("v2k-bridge")
         let kafka = try KafkaMockCluster()
         let topic = "replicas.device-data"
         try kafka.createTopic(topic, partitions: 8)
-        try await withTestBroker(maxInflight: 1000) { port in
-            let httpPorts = [try freePort(), try freePort()]
-            let replicas = try (0..<2).map { n in
-                try ChildProcess(
-                    executable: executable,
+        try await withTestBroker(limits: { $0.maxInflight = 1000 }) { broker in
+            let port = broker.port
+            let httpPorts = [try await FreePort.find(), try await FreePort.find()]
+            func replica(_ n: Int) async throws -> ChildProcess {
+                try await ChildProcess.spawn(
+                    executable,
                     environment: [
                         "V2K_APP_HOSTNAME": "v2k-replica-\(n)", "V2K_MQTT_PROTOCOL": "mqtt", "V2K_MQTT_HOST": "127.0.0.1",
                         "V2K_MQTT_PORT": "\(port)", "V2K_PRODUCER_METADATA_BROKER_LIST": kafka.bootstrapServers,
                         "V2K_HTTP_BIND": "127.0.0.1", "V2K_HTTP_PORT": "\(httpPorts[n])", "LOG_LEVEL": "warning",
-                    ], name: "v2k-replica-\(n)")
+                    ], logFile: ChildProcess.temporaryLogFile("v2k-replica-\(n)"))
             }
-            defer { for replica in replicas { replica.stop() } }
+            let replicas = [try await replica(0), try await replica(1)]
+            defer { for replica in replicas { replica.kill() } }
             for n in 0..<2 {
                 try await eventually("replica \(n) ready", timeout: .seconds(20), every: .milliseconds(200)) {
                     let output = try? await ProcessRunner.run(
@@ -252,7 +254,7 @@ import Testing
             #expect(survivor >= 2000)
             // The survivor stops gracefully on SIGTERM.
             replicas[1].signal(SIGTERM)
-            #expect(try await replicas[1].waitForExit(timeout: .seconds(20)) == 0)
+            #expect(try await replicas[1].wait(timeout: .seconds(20)) == 0)
         }
     }
 }

@@ -1,5 +1,7 @@
+import BrokerTestSupport
 import Kafka
 import ServiceRuntime
+import TestSupport
 import Testing
 
 @testable import V2KBridge
@@ -8,7 +10,8 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct KafkaReadinessTests {
     @Test func readinessFollowsKafkaGoingAwayAndComingBack() async throws {
         let kafka = try KafkaMockCluster()
-        try await withTestBroker { port in
+        try await withTestBroker(limits: { $0.maxInflight = 1000 }) { broker in
+            let port = broker.port
             var configuration = V2KConfiguration(mqttHost: "127.0.0.1", mqttPort: port, clientID: "v2k-ready", bootstrapServers: kafka.bootstrapServers)
             configuration.kafkaHealthInterval = .milliseconds(200)
             let readiness = ReadinessState(waitingFor: V2KBridge.readinessParts)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import X509
 
@@ -71,17 +72,17 @@ import X509
     }
 
     @Test(.enabled(if: OpenSSLCommand.isAvailable))
-    func fieldsAgreeWithTheOpenSSLCommand() throws {
-        let directory = try Fixtures.temporaryDirectory()
+    func fieldsAgreeWithTheOpenSSLCommand() async throws {
+        let directory = try TemporaryDirectory.make(prefix: "x509tests")
         defer { try? FileManager.default.removeItem(at: directory) }
         let (certificate, _) = try Fixtures.issue(by: Fixtures.makeCA(), names: [.dns("a.example")])
         let path = directory.appendingPathComponent("leaf.crt").path
         try AtomicFile.write(certificate.pem(), to: path)
-        let fingerprint = try OpenSSLCommand.run(["x509", "-in", path, "-noout", "-fingerprint", "-sha256"])
+        let fingerprint = try await OpenSSLCommand.run(["x509", "-in", path, "-noout", "-fingerprint", "-sha256"])
         #expect(fingerprint.output.contains("=\(try certificate.sha256Fingerprint())"))
-        let serial = try OpenSSLCommand.run(["x509", "-in", path, "-noout", "-serial"])
+        let serial = try await OpenSSLCommand.run(["x509", "-in", path, "-noout", "-serial"])
         #expect(ASN1Serial.strip(serial.output) == certificate.serialHex)
-        let text = try OpenSSLCommand.run(["x509", "-in", path, "-noout", "-text"])
+        let text = try await OpenSSLCommand.run(["x509", "-in", path, "-noout", "-text"])
         #expect(text.output.contains("DNS:a.example"))
         #expect(text.output.contains("TLS Web Server Authentication, TLS Web Client Authentication"))
         #expect(text.output.contains("CA:FALSE"))

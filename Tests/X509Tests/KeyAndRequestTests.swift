@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import X509
 
@@ -52,7 +53,7 @@ import X509
     }
 
     @Test func keyFileIsWrittenAtomicallyWithMode0600() throws {
-        let directory = try Fixtures.temporaryDirectory()
+        let directory = try TemporaryDirectory.make(prefix: "x509tests")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("broker.key").path
         try AtomicFile.write(try PrivateKey(generating: .ec256).pem(), to: path, mode: 0o600)

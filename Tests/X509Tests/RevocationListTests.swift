@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import X509
 
@@ -36,8 +37,8 @@ import X509
     }
 
     @Test(.enabled(if: OpenSSLCommand.isAvailable))
-    func openSSLReadsTheCRL() throws {
-        let directory = try Fixtures.temporaryDirectory()
+    func openSSLReadsTheCRL() async throws {
+        let directory = try TemporaryDirectory.make(prefix: "x509tests")
         defer { try? FileManager.default.removeItem(at: directory) }
         let ca = try Fixtures.makeCA()
         let crl = try ca.makeRevocationList(
@@ -46,7 +47,7 @@ import X509
         try AtomicFile.write(crl.pem(), to: path)
         let caPath = directory.appendingPathComponent("ca.crt").path
         try AtomicFile.write(ca.certificate.pem(), to: caPath)
-        let result = try OpenSSLCommand.run(["crl", "-in", path, "-noout", "-text", "-CAfile", caPath])
+        let result = try await OpenSSLCommand.run(["crl", "-in", path, "-noout", "-text", "-CAfile", caPath])
         #expect(result.status == 0)
         #expect(result.output.contains("verify OK"))
         #expect(result.output.contains("Serial Number: 0ABC"))

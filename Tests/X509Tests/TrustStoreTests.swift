@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import X509
 
@@ -113,8 +114,8 @@ import X509
     }
 
     @Test(.enabled(if: OpenSSLCommand.isAvailable))
-    func openSSLVerifyAgreesOnValidAndRevoked() throws {
-        let directory = try Fixtures.temporaryDirectory()
+    func openSSLVerifyAgreesOnValidAndRevoked() async throws {
+        let directory = try TemporaryDirectory.make(prefix: "x509tests")
         defer { try? FileManager.default.removeItem(at: directory) }
         let ca = try Fixtures.makeCA(keyType: .rsa2048)
         let (revoked, _) = try Fixtures.issue(by: ca)
@@ -131,9 +132,9 @@ import X509
         let crlPath = try file("ca.crl", crl.pem())
         let keptPath = try file("kept.crt", kept.pem())
         let revokedPath = try file("revoked.crt", revoked.pem())
-        #expect(try OpenSSLCommand.run(["verify", "-CAfile", caPath, keptPath]).status == 0)
-        #expect(try OpenSSLCommand.run(["verify", "-CAfile", caPath, "-crl_check", "-CRLfile", crlPath, keptPath]).status == 0)
-        let refused = try OpenSSLCommand.run(["verify", "-CAfile", caPath, "-crl_check", "-CRLfile", crlPath, revokedPath])
+        #expect(try await OpenSSLCommand.run(["verify", "-CAfile", caPath, keptPath]).status == 0)
+        #expect(try await OpenSSLCommand.run(["verify", "-CAfile", caPath, "-crl_check", "-CRLfile", crlPath, keptPath]).status == 0)
+        let refused = try await OpenSSLCommand.run(["verify", "-CAfile", caPath, "-crl_check", "-CRLfile", crlPath, revokedPath])
         #expect(refused.status != 0)
         #expect(refused.output.contains("certificate revoked"))
     }

@@ -1,5 +1,6 @@
 import MQTTCore
 import NIOCore
+import TestSupport
 import Testing
 
 /// MQTT 3.1.1 chapter 2 (packet format), PUBREL flags, PINGREQ, DISCONNECT, protocol violations

@@ -1,6 +1,7 @@
 import MQTTAuthorization
 import MQTTCore
 import NIOCore
+import TestSupport
 import Testing
 
 /// The MQTT 3.1 (protocol name MQIsdp, level 3) differences the broker honours for 3.1 clients.

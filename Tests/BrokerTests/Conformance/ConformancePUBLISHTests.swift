@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import MQTTAuthorization
 import MQTTCore
 import NIOCore

@@ -1,6 +1,8 @@
+import BrokerTestSupport
 import MQTTAuthorization
 import MQTTCore
 import NIOCore
+import TestSupport
 import Testing
 
 /// MQTT 3.1.1 sections 3.8 (SUBSCRIBE), 3.9 (SUBACK) and 4.7 (topic names and filters).

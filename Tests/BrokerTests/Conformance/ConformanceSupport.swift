@@ -1,8 +1,10 @@
 import Broker
+import BrokerTestSupport
 import MQTTAuthorization
 import MQTTCore
 import NIOConcurrencyHelpers
 import NIOCore
+import TestSupport
 
 /// Byte-level building blocks for the conformance tests: packets the codec would refuse to encode.
 enum Wire {

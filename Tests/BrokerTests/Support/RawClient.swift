@@ -1,57 +1,27 @@
+import BrokerTestSupport
 import MQTTCore
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import TestSupport
 
 /// A packet-level MQTT peer for tests: sends exactly the packets a test names (or raw bytes)
 /// and hands every packet the broker sends to the test, so that tests can hold back
 /// acknowledgements, repeat packets, or misbehave on purpose.
 /// Used by one test task at a time.
 final class RawClient {
-    enum Event: Sendable {
-        case packet(MQTTPacket)
-        case closed
-    }
-
-    /// Packets, the close, and timer ticks that end a wait, all through one stream.
-    private enum Item: Sendable {
-        case event(Event)
-        case tick(Int)
-    }
+    typealias Event = RawPeerEvent
 
     private let channel: any Channel
-    private let continuation: AsyncStream<Item>.Continuation
-    private var iterator: AsyncStream<Item>.AsyncIterator
-    private var ticks = 0
-
-    private final class Collector: ChannelInboundHandler, Sendable {
-        typealias InboundIn = MQTTPacket
-        let continuation: AsyncStream<Item>.Continuation
-        init(_ continuation: AsyncStream<Item>.Continuation) { self.continuation = continuation }
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            self.continuation.yield(.event(.packet(Self.unwrapInboundIn(data))))
-        }
-        func channelInactive(context: ChannelHandlerContext) {
-            self.continuation.yield(.event(.closed))
-        }
-        func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            context.close(promise: nil)
-        }
-    }
+    private let inbox: RawPeerInbox
 
     init(port: Int, group: any EventLoopGroup, version: ProtocolVersion = .v3_1_1) async throws {
-        let (items, continuation) = AsyncStream<Item>.makeStream()
-        self.continuation = continuation
-        self.iterator = items.makeAsyncIterator()
+        let inbox = RawPeerInbox()
+        self.inbox = inbox
         self.channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(
-                        MessageToByteHandler(OutgoingEncoder()),
-                        ByteToMessageHandler(MQTTPacketDecoder(protocolVersion: version)),
-                        Collector(continuation)
-                    )
+                    try inbox.addHandlers(to: channel.pipeline.syncOperations, protocolVersion: version)
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
@@ -96,28 +66,16 @@ final class RawClient {
     }
 
     func send(_ packet: MQTTPacket) async throws {
-        try await self.channel.writeAndFlush(Outgoing.packet(packet))
+        try await self.channel.writeAndFlush(RawPeerOutgoing.packet(packet))
     }
 
     func sendRaw(_ bytes: [UInt8]) async throws {
-        try await self.channel.writeAndFlush(Outgoing.raw(bytes))
+        try await self.channel.writeAndFlush(RawPeerOutgoing.raw(bytes))
     }
 
     /// The next event from the broker, or nil after `timeout`.
     func next(timeout: Duration = .seconds(5)) async throws -> Event? {
-        self.ticks += 1
-        let token = self.ticks
-        let continuation = self.continuation
-        let nanoseconds = Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-        self.channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { continuation.yield(.tick(token)) }
-        while let item = await self.iterator.next() {
-            switch item {
-            case .event(let event): return event
-            case .tick(token): return nil
-            case .tick: continue  // an earlier wait's timer
-            }
-        }
-        return nil
+        await self.inbox.next(timeout: timeout, on: self.channel.eventLoop)
     }
 
     /// The next PUBLISH, skipping nothing: any other packet fails the test.
@@ -169,27 +127,6 @@ final class RawClient {
         try? await self.send(.disconnect)
         try? await self.channel.close()
     }
-}
-
-/// Packets, or bytes that need not be a packet at all.
-enum Outgoing: Sendable {
-    case packet(MQTTPacket)
-    case raw([UInt8])
-}
-
-struct OutgoingEncoder: MessageToByteEncoder {
-    typealias OutboundIn = Outgoing
-    func encode(data: Outgoing, out: inout ByteBuffer) throws {
-        switch data {
-        case .packet(let packet): try packet.write(to: &out)
-        case .raw(let bytes): out.writeBytes(bytes)
-        }
-    }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 extension PublishPacket {

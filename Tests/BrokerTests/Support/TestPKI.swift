@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import X509
 
 /// A throw-away PKI for TLS tests: a CA, the broker's server certificate (for 127.0.0.1), and
@@ -10,8 +11,7 @@ final class TestPKI {
     private var crlNumber: UInt64 = 1
 
     init() throws {
-        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("broker-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        self.directory = try TemporaryDirectory.make(prefix: "broker-tls")
         self.authority = try Self.makeAuthority(name: "Test CA")
         try self.write(try self.authority.certificate.pem(), to: "ca.crt")
         try self.issueServerCertificate(name: "server")
@@ -85,7 +85,7 @@ final class TestPKI {
             && openssl x509 -req -in \(file).csr -CA ca.crt -CAkey ca.key -set_serial 0x\(UInt32.random(in: 1...UInt32.max)) \
                -days 2 -extfile \(file).ext -out \(file).crt 2>&1
             """)
-        guard result.status == 0 else { throw TestFailure("openssl could not issue \(subject): \(result.output)") }
+        guard result.status == 0 else { throw TestFailure("openssl could not issue \(subject): \(result.standardOutput)") }
     }
 
     func write(_ text: String, to name: String) throws {

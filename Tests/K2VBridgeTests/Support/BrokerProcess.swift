@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The built `broker` executable on 127.0.0.1, plain listener, no authorization (tests only);
 /// `restart` starts it again on the same ports.
@@ -26,7 +27,8 @@ final class BrokerProcess: Sendable {
     }
 
     func launch() async throws -> ChildProcess {
-        let process = try ChildProcess.spawn(try ChildProcess.builtProduct("broker"), environment: environment, name: "broker")
+        let process = try await ChildProcess.spawn(
+            try BuiltProducts.path("broker"), environment: environment, logFile: ChildProcess.temporaryLogFile("k2v-test-broker"))
         try await FreePort.waitUntilListening(port: port)
         return process
     }

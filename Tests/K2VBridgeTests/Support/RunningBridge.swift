@@ -2,6 +2,7 @@ import Kafka
 import Logging
 import ServiceLifecycle
 import ServiceRuntime
+import TestSupport
 
 @testable import K2VBridge
 

@@ -3,6 +3,7 @@ import Logging
 import MQTTCore
 import NIOConcurrencyHelpers
 import NIOCore
+import TestSupport
 
 /// Devices as persistent-session `MQTTClient`s subscribed to their `config` topic, recording
 /// the sequence number (`{"seq":N}`) of every configuration they receive.

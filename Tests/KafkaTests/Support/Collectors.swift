@@ -2,6 +2,7 @@ import Kafka
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import TestSupport
 
 let testLogger: Logger = {
     var logger = Logger(label: "kafka-tests")

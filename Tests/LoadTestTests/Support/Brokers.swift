@@ -6,73 +6,11 @@ import MQTTAuthorization
 import NIOPosix
 import TestSupport
 
-/// Our broker in this process on 127.0.0.1: the plain listener, or mutual TLS with the
-/// certificates of `LocalCertificates` (CRL checking off: these certificates are never revoked).
-struct InProcessBroker {
-    let port: Int
-
-    static func with<T>(
-        tlsDirectory: String? = nil, authorizer: any Authorizer = AllowAllAuthorizer(), _ body: (InProcessBroker) async throws -> T
-    ) async throws -> T {
-        let files = tlsDirectory.map { directory in
-            BrokerConfiguration.TLSFiles(
-                ca: "\(directory)/ca/ca.pem", certificate: "\(directory)/server/cert.pem", key: "\(directory)/server/private.key", crl: nil)
-        }
-        return try await with(tls: files, authorizer: authorizer, body)
-    }
-
-    static func with<T>(
-        tls: BrokerConfiguration.TLSFiles?, authorizer: any Authorizer = AllowAllAuthorizer(), _ body: (InProcessBroker) async throws -> T
-    ) async throws -> T {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        var configuration: BrokerConfiguration
-        if let tls {
-            configuration = BrokerConfiguration(tls: tls)
-            configuration.mqttPort = nil
-            configuration.mqttsPort = 0
-        } else {
-            configuration = BrokerConfiguration(tls: .init(ca: "", certificate: "", key: "", crl: nil))
-            configuration.mqttPort = 0
-            configuration.mqttsPort = nil
-        }
-        configuration.bindHost = "127.0.0.1"
-        var logger = Logger(label: "loadtest-test-broker")
-        logger.logLevel = .critical
-        let server = try BrokerServer(configuration: configuration, authorizer: authorizer, group: group, logger: logger)
-        let ports = try await server.start()
-        do {
-            let result = try await body(InProcessBroker(port: (ports.mqtts ?? ports.mqtt)!))
-            await server.stop()
-            try await group.shutdownGracefully()
-            return result
-        } catch {
-            await server.stop()
-            try await group.shutdownGracefully()
-            throw error
-        }
-    }
-}
-
-/// Debian's mosquitto on a free port with a written config (`user root`: it must read root's files).
-final class MosquittoBroker: @unchecked Sendable {
-    // @unchecked: only the test task that owns it touches the process.
-    let port: Int
-    let directory: URL
-    private let process: ChildProcess
-
-    init() async throws {
-        self.directory = try TemporaryDirectory.make(prefix: "loadtest-mosquitto")
-        self.port = try await FreePort.find()
-        let config = self.directory.appendingPathComponent("mosquitto.conf")
-        let lines = ["listener \(self.port) 127.0.0.1", "allow_anonymous true", "user root", "persistence false", "max_queued_messages 100000"]
-        try (lines.joined(separator: "\n") + "\n").write(to: config, atomically: true, encoding: .utf8)
-        self.process = try ChildProcess.spawn("/usr/sbin/mosquitto", ["-c", config.path])
-        try await FreePort.waitUntilListening(port: self.port)
-    }
-
-    func stop() {
-        self.process.stop()
-        try? FileManager.default.removeItem(at: self.directory)
+extension BrokerConfiguration.TLSFiles {
+    /// The broker's files among `LocalCertificates` (CRL checking off: these certificates are
+    /// never revoked).
+    static func localCertificates(_ directory: String) -> Self {
+        Self(ca: "\(directory)/ca/ca.pem", certificate: "\(directory)/server/cert.pem", key: "\(directory)/server/private.key", crl: nil)
     }
 }
 
@@ -86,7 +24,7 @@ final class BrokerProcess: @unchecked Sendable {
     init() async throws {
         self.mqttPort = try await FreePort.find()
         self.httpPort = try await FreePort.find()
-        self.process = try ChildProcess.spawn(
+        self.process = try await ChildProcess.spawn(
             try BuiltProducts.path("broker"), [],
             environment: [
                 "BROKER_BIND": "127.0.0.1", "BROKER_MQTT_PORT": "\(mqttPort)", "BROKER_MQTTS_PORT": "0",
@@ -96,28 +34,22 @@ final class BrokerProcess: @unchecked Sendable {
     }
 
     /// The value of one sample of `/metrics`, e.g. `broker_messages_received_total{qos="1"}`.
-    func metric(_ sample: String) throws -> Double {
-        let output = try Curl.get("http://127.0.0.1:\(httpPort)/metrics")
+    func metric(_ sample: String) async throws -> Double {
+        let output = try await Curl.get("http://127.0.0.1:\(httpPort)/metrics")
         for line in output.split(separator: "\n") where line.hasPrefix(sample + " ") {
             return Double(line.dropFirst(sample.count + 1)) ?? .nan
         }
         return 0
     }
 
-    func stop() { self.process.stop() }
+    /// Ends the broker at once (clean-up, also from `defer`).
+    func stop() { self.process.kill() }
 }
 
 enum Curl {
-    static func get(_ url: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-sf", "--max-time", "5", url]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("curl \(url): status \(process.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self)
+    static func get(_ url: String) async throws -> String {
+        let output = try await ProcessRunner.run("/usr/bin/curl", ["-sf", "--max-time", "5", url], timeout: .seconds(10))
+        guard output.status == 0 else { throw TestFailure("curl \(url): status \(output.status)") }
+        return output.standardOutput
     }
 }

@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 
 @testable import MQTTCore
@@ -8,69 +9,28 @@ import Testing
 /// A packet-level MQTT server for client conformance tests: one connection at a time on
 /// 127.0.0.1; every packet the client sends, and the close, come to the test in order.
 final class RawServer: @unchecked Sendable {
-    enum Event: Sendable {
-        case packet(MQTTPacket)
-        case closed
-    }
-
-    private enum Item: Sendable {
-        case event(Event)
-        case tick(Int)
-    }
-
-    enum Outgoing: Sendable {
-        case packet(MQTTPacket)
-        case raw([UInt8])
-    }
-
-    private struct Encoder: MessageToByteEncoder {
-        typealias OutboundIn = Outgoing
-        func encode(data: Outgoing, out: inout ByteBuffer) throws {
-            switch data {
-            case .packet(let packet): try packet.write(to: &out)
-            case .raw(let bytes): out.writeBytes(bytes)
-            }
-        }
-    }
-
-    private final class Collector: ChannelInboundHandler, Sendable {
-        typealias InboundIn = MQTTPacket
-        let continuation: AsyncStream<Item>.Continuation
-        init(_ continuation: AsyncStream<Item>.Continuation) { self.continuation = continuation }
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            self.continuation.yield(.event(.packet(Self.unwrapInboundIn(data))))
-        }
-        func channelInactive(context: ChannelHandlerContext) { self.continuation.yield(.event(.closed)) }
-        func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
-    }
+    typealias Event = RawPeerEvent
 
     let group: MultiThreadedEventLoopGroup
     private let listener: any Channel
     private let connection: NIOLockedValueBox<(any Channel)?>
-    private let continuation: AsyncStream<Item>.Continuation
-    private var iterator: AsyncStream<Item>.AsyncIterator
-    private var ticks = 0
+    private let inbox: RawPeerInbox
 
     var port: Int { self.listener.localAddress?.port ?? 0 }
 
     init() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let (items, continuation) = AsyncStream<Item>.makeStream()
+        let inbox = RawPeerInbox()
         let connection = NIOLockedValueBox<(any Channel)?>(nil)
         self.group = group
-        self.continuation = continuation
-        self.iterator = items.makeAsyncIterator()
+        self.inbox = inbox
         self.connection = connection
         self.listener = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 connection.withLockedValue { $0 = channel }
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(
-                        MessageToByteHandler(Encoder()),
-                        ByteToMessageHandler(MQTTPacketDecoder()),
-                        Collector(continuation)
-                    )
+                    try inbox.addHandlers(to: channel.pipeline.syncOperations)
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -78,19 +38,7 @@ final class RawServer: @unchecked Sendable {
 
     /// The next event, or nil after `timeout`.
     func next(timeout: Duration = .seconds(5)) async -> Event? {
-        self.ticks += 1
-        let token = self.ticks
-        let continuation = self.continuation
-        let nanoseconds = Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-        self.group.next().scheduleTask(in: .nanoseconds(nanoseconds)) { continuation.yield(.tick(token)) }
-        while let item = await self.iterator.next() {
-            switch item {
-            case .event(let event): return event
-            case .tick(token): return nil
-            case .tick: continue
-            }
-        }
-        return nil
+        await self.inbox.next(timeout: timeout, on: self.group.next())
     }
 
     func nextPacket(timeout: Duration = .seconds(5)) async throws -> MQTTPacket {
@@ -126,7 +74,7 @@ final class RawServer: @unchecked Sendable {
 
     func sendRaw(_ bytes: [UInt8]) async throws { try await self.write(.raw(bytes)) }
 
-    private func write(_ outgoing: Outgoing) async throws {
+    private func write(_ outgoing: RawPeerOutgoing) async throws {
         guard let channel = self.connection.withLockedValue({ $0 }) else { throw TestFailure("no client connection") }
         try await channel.writeAndFlush(outgoing)
     }

@@ -78,7 +78,7 @@ struct DevicePublishers {
                 tasks.addTask {
                     var pending = CircularBuffer<EventLoopFuture<Void>>(initialCapacity: window)
                     for i in 0..<count {
-                        guard ContinuousClock.now < deadline else { throw TimedOut(what: "publishing") }
+                        guard ContinuousClock.now < deadline else { throw TimedOut(what: "publishing", timeout: timeout) }
                         let payload = ByteBuffer(string: #"{"id":"dev\#(n)-\#(i)","n":\#(i)}"#)
                         let acknowledged = client.publishFuture(topic: "\(tenant):dev\(n)/attrs", payload: payload)
                         guard awaitAcknowledgements else { continue }
@@ -112,14 +112,6 @@ struct KafkaIDCount: CustomStringConvertible {
     }
 
     var description: String { "\(records) records, \(distinct) distinct ids, \(duplicates) duplicates" }
-}
-
-/// A port that was free a moment ago (for child processes that must be told theirs).
-func freePort() throws -> Int {
-    let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).wait()
-    let port = channel.localAddress!.port!
-    try channel.close().wait()
-    return port
 }
 
 /// One counter or gauge from a Prometheus text page (summing over labels).

@@ -1,4 +1,5 @@
 import MQTTCore
+import TestSupport
 
 /// The usual cast of a test: a broker, a subscriber (with its inbox) subscribed to one filter,
 /// and a publisher, both connected. `close()` ends all three.

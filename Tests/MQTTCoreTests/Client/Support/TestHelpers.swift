@@ -2,6 +2,7 @@ import Foundation
 import MQTTCore
 import NIOConcurrencyHelpers
 import NIOCore
+import TestSupport
 
 /// Runs `body`, failing when it takes longer than `seconds`: every test stays bounded, even when
 /// the body waits on something that ignores cancellation (an `EventLoopFuture`).
@@ -124,24 +125,13 @@ extension ByteBuffer {
 /// Runs a command line tool to its end, with a deadline, and returns its standard output.
 @discardableResult
 func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(10)) async throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let deadline = ContinuousClock.now + timeout
-    while process.isRunning {
-        guard ContinuousClock.now < deadline else {
-            process.terminate()
-            throw TestFailure("\(executable) \(arguments.joined(separator: " ")) did not finish in \(timeout)")
-        }
-        try await Task.sleep(for: .milliseconds(20))
+    let process = try await ChildProcess.spawn(executable, arguments, output: .captured, error: .discarded)
+    guard let status = await process.exit(within: timeout) else {
+        await process.stop()
+        throw TestFailure("\(executable) \(arguments.joined(separator: " ")) did not finish in \(timeout)")
     }
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    guard process.terminationStatus == 0 else {
-        throw TestFailure("\(executable) exited with \(process.terminationStatus)")
+    guard status == 0 else {
+        throw TestFailure("\(executable) exited with \(status)")
     }
-    return String(decoding: data, as: UTF8.self)
+    return process.standardOutput
 }

@@ -1,19 +1,17 @@
 import Foundation
-import NIOCore
-import NIOPosix
-import TestSupport
 
-/// A mosquitto broker of its own for one test: 127.0.0.1, a free port, a config file in a temp
-/// directory. `stop()` ends it; `restart()` brings it back on the same port and config.
-final class Mosquitto: @unchecked Sendable {
+/// Debian's mosquitto, a broker of its own for one test: 127.0.0.1, a free port, a config file in
+/// a temporary directory (`user root`: it must read root's files), its log in `log`. `stop()` ends
+/// it; `restart()` brings it back on the same port and config.
+public final class Mosquitto: @unchecked Sendable {
     // @unchecked: only the test task that owns the broker touches `process`.
-    let port: Int
-    let directory: URL
+    public let port: Int
+    public let directory: URL
     private let configFile: URL
     private var process: ChildProcess?
 
     /// - Parameter extraConfig: lines added to the listener's configuration (TLS, auth).
-    init(extraConfig: [String] = [], allowAnonymous: Bool = true, persistence: Bool = false) async throws {
+    public init(extraConfig: [String] = [], allowAnonymous: Bool = true, persistence: Bool = false) async throws {
         self.directory = try TemporaryDirectory.make(prefix: "mosquitto")
         self.port = try await FreePort.find()
         self.configFile = self.directory.appendingPathComponent("mosquitto.conf")
@@ -34,42 +32,35 @@ final class Mosquitto: @unchecked Sendable {
         try await self.start()
     }
 
-    func start() async throws {
-        self.process = try ChildProcess.spawn("/usr/sbin/mosquitto", ["-c", self.configFile.path])
+    public func start() async throws {
+        self.process = try await ChildProcess.spawn("/usr/sbin/mosquitto", ["-c", self.configFile.path])
         try await FreePort.waitUntilListening(port: self.port)
     }
 
     /// SIGTERM: mosquitto closes its clients (wills are sent) and saves persistence.
-    func stop() async {
+    public func stop() async {
         guard let process = self.process else { return }
         self.process = nil
-        process.signal(SIGTERM)
-        for _ in 0..<250 where process.poll() == nil { try? await Task.sleep(for: .milliseconds(20)) }
-        if process.poll() == nil {
-            process.signal(SIGKILL)
-            while process.poll() == nil { try? await Task.sleep(for: .milliseconds(20)) }
-        }
+        await process.stop(SIGTERM, timeout: .seconds(5))
     }
 
-    func restart() async throws {
+    /// SIGKILL at once (clean-up, also from `defer`).
+    public func kill() {
+        self.process?.kill()
+        self.process = nil
+    }
+
+    public func restart() async throws {
         await self.stop()
         try await self.start()
     }
 
-    var log: String {
+    public var log: String {
         (try? String(contentsOf: self.directory.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? ""
     }
 
     deinit {
-        if let process = self.process, process.poll() == nil {
-            process.signal(SIGKILL)
-            while process.poll() == nil { usleep(10_000) }
-        }
+        self.process?.kill()
         try? FileManager.default.removeItem(at: self.directory)
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

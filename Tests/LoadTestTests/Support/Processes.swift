@@ -1,9 +1,0 @@
-import Foundation
-import NIOCore
-import NIOPosix
-import TestSupport
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
