@@ -59,7 +59,7 @@ import Testing
 
     /// The raw-socket storm of the plain scenario: every connect gets its CONNACK from our broker.
     @Test func rawStormConnectsEveryDevice() async throws {
-        try await InProcessBroker.with { broker in
+        try await withTestBroker { broker in
             let storm = try RawConnectionStorm(host: "127.0.0.1", port: broker.port)
             defer { storm.closeAll() }
             let outcome = storm.run(connections: 300, inFlight: 16, timeout: .seconds(20))

@@ -1,3 +1,4 @@
+import BrokerTestSupport
 import Kafka
 import ServiceRuntime
 import TestSupport
@@ -44,7 +45,8 @@ import Testing
     ) async throws {
         let kafka = try KafkaMockCluster()
         try kafka.createTopic("admin.device-data", partitions: 1)
-        try await withTestBroker { port in
+        try await withTestBroker(limits: { $0.maxInflight = 1000 }) { broker in
+            let port = broker.port
             var configuration = V2KConfiguration(mqttHost: "127.0.0.1", mqttPort: port, clientID: "v2k-reject", bootstrapServers: kafka.bootstrapServers)
             configuration.producer["message.max.bytes"] = "1000"
             configuration.deadLetterTopic = deadLetterTopic
