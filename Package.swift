@@ -43,6 +43,13 @@ let testSupportTargets: [Target] = [
     .target(name: "TestSupport", dependencies: nio + ["ServiceRuntime"], path: "Sources/TestSupport")
 ]
 
+// MARK: JSON bytes: strict validation by byte ranges, member lookup, minifier and writer (both bridges, log lines).
+let jsonProducts: [Product] = [.library(name: "JSONBytes", targets: ["JSONBytes"])]
+let jsonTargets: [Target] = [
+    .target(name: "JSONBytes"),
+    .testTarget(name: "JSONBytesTests", dependencies: ["JSONBytes"]),
+]
+
 // MARK: Service runtime: configuration from the environment, logging, metrics, ops endpoint.
 let runtimeProducts: [Product] = [.library(name: "ServiceRuntime", targets: ["ServiceRuntime"])]
 let runtimeTargets: [Target] = [
@@ -270,7 +277,7 @@ let storeTargets: [Target] = [
 let package = Package(
     name: "iotagent-mqtt",
     platforms: [.macOS(.v15)],
-    products: coreProducts + runtimeProducts + kafkaProducts + pkiProducts + brokerProducts
+    products: coreProducts + jsonProducts + runtimeProducts + kafkaProducts + pkiProducts + brokerProducts
         + bridgeProducts + loadtestProducts + storeProducts,
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -282,6 +289,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
-    targets: systemLibraryTargets + testSupportTargets + coreTargets + runtimeTargets + kafkaTargets + pkiTargets
+    targets: systemLibraryTargets + testSupportTargets + coreTargets + jsonTargets + runtimeTargets + kafkaTargets + pkiTargets
         + brokerTargets + bridgeTargets + loadtestTargets + storeTargets
 )
