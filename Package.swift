@@ -56,7 +56,7 @@ let runtimeTargets: [Target] = [
     .target(
         name: "ServiceRuntime",
         dependencies: nio + [
-            logging, metrics,
+            "JSONBytes", logging, metrics,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
