@@ -187,7 +187,7 @@ let bridgeTargets: [Target] = [
     .target(
         name: "V2KBridge",
         dependencies: nio + [
-            "MQTTCore", "Kafka", "ServiceRuntime", logging, metrics, nioSSL,
+            "JSONBytes", "MQTTCore", "Kafka", "ServiceRuntime", logging, metrics, nioSSL,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]
