@@ -209,7 +209,7 @@ let bridgeTargets: [Target] = [
     .target(
         name: "K2VBridge",
         dependencies: [
-            "MQTTCore", "Kafka", "ServiceRuntime", logging, metrics, nioSSL,
+            "JSONBytes", "MQTTCore", "Kafka", "ServiceRuntime", logging, metrics, nioSSL,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ] + nio
