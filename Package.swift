@@ -61,13 +61,20 @@ let testSupportTargets: [Target] = [
     ),
 ]
 
+// MARK: JSON bytes: strict validation by byte ranges, member lookup, minifier and writer (both bridges, log lines).
+let jsonProducts: [Product] = [.library(name: "JSONBytes", targets: ["JSONBytes"])]
+let jsonTargets: [Target] = [
+    .target(name: "JSONBytes"),
+    .testTarget(name: "JSONBytesTests", dependencies: ["JSONBytes"]),
+]
+
 // MARK: Service runtime: configuration from the environment, logging, metrics, ops endpoint.
 let runtimeProducts: [Product] = [.library(name: "ServiceRuntime", targets: ["ServiceRuntime"])]
 let runtimeTargets: [Target] = [
     .target(
         name: "ServiceRuntime",
         dependencies: nio + [
-            logging, metrics,
+            "JSONBytes", logging, metrics,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -202,7 +209,7 @@ let bridgeTargets: [Target] = [
     .target(
         name: "V2KBridge",
         dependencies: nio + [
-            "MQTTCore", "Kafka", "ServiceRuntime", logging, metrics, nioSSL,
+            "JSONBytes", "MQTTCore", "Kafka", "ServiceRuntime", logging, metrics, nioSSL,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]
@@ -224,7 +231,7 @@ let bridgeTargets: [Target] = [
     .target(
         name: "K2VBridge",
         dependencies: [
-            "MQTTCore", "Kafka", "ServiceRuntime", logging, metrics, nioSSL,
+            "JSONBytes", "MQTTCore", "Kafka", "ServiceRuntime", logging, metrics, nioSSL,
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ] + nio
@@ -292,7 +299,7 @@ let storeTargets: [Target] = [
 let package = Package(
     name: "iotagent-mqtt",
     platforms: [.macOS(.v15)],
-    products: coreProducts + runtimeProducts + kafkaProducts + pkiProducts + brokerProducts
+    products: coreProducts + jsonProducts + runtimeProducts + kafkaProducts + pkiProducts + brokerProducts
         + bridgeProducts + loadtestProducts + storeProducts,
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -306,6 +313,6 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", .upToNextMinor(from: "1.0.2")),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
-    targets: systemLibraryTargets + testSupportTargets + coreTargets + runtimeTargets + kafkaTargets + pkiTargets
+    targets: systemLibraryTargets + testSupportTargets + coreTargets + jsonTargets + runtimeTargets + kafkaTargets + pkiTargets
         + brokerTargets + bridgeTargets + loadtestTargets + storeTargets
 )

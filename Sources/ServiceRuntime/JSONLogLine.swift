@@ -1,3 +1,4 @@
+import JSONBytes
 import Logging
 
 #if canImport(Glibc)
@@ -63,12 +64,7 @@ enum JSONLogLine {
         case .stringConvertible(let convertible):
             JSONString.append(convertible.description, to: &line)
         case .array(let values):
-            line.append(UInt8(ascii: "["))
-            for (index, element) in values.enumerated() {
-                if index > 0 { line.append(UInt8(ascii: ",")) }
-                appendValue(element, to: &line)
-            }
-            line.append(UInt8(ascii: "]"))
+            JSONString.appendArray(values, to: &line) { element, line in appendValue(element, to: &line) }
         case .dictionary(let dictionary):
             line.append(UInt8(ascii: "{"))
             for (index, key) in dictionary.keys.sorted().enumerated() {

@@ -1,3 +1,4 @@
+import JSONBytes
 import NIOHTTP1
 import Prometheus
 

@@ -82,32 +82,3 @@ import Testing
         #expect(why.contains("does not end in"))
     }
 }
-
-@Suite struct JSONParserTests {
-    @Test(arguments: [
-        "{}", "[]", "0", "-0.5e+10", "\"\\u00e9\\ud83d\\ude00\"", "true", "null", " { \"a\" : [ 1 , 2 ] } ",
-        "{\"a\":{\"b\":{\"c\":[[[]]]}}}", "1e308", "[{\"k\":1},{\"k\":2}]", "{\"a\":{\"a\":1}}",
-    ])
-    func acceptsValidJSON(text: String) throws {
-        _ = try JSONParser.parse(Array(text.utf8))
-    }
-
-    @Test(arguments: [
-        "", "{", "{\"a\" 1}", "[1,]", "01", "1.", "-", "\"\\x\"", "\"a\nb\"", "tru", "{} {}", "\"\\ud800\"", "{'a':1}",
-        "[1 2]", "nul", "{\"a\":1,\"a\":1}", "[{\"k\":[],\"k\":{}}]", "1e400", "-1E+999", "\"\\udc00\"",
-    ])
-    func rejectsInvalidJSON(text: String) {
-        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(text.utf8)) }
-    }
-
-    @Test func rejectsInvalidUTF8AndDeepNesting() {
-        #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
-        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
-        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(deep.utf8)) }
-    }
-
-    @Test func decodesEscapesInStrings() throws {
-        let node = try JSONParser.parse(Array(#"{"k":"a\"b\\c\u00e9\ud83d\ude00"}"#.utf8))
-        #expect(node["k"]?.string == "a\"b\\cé😀")
-    }
-}

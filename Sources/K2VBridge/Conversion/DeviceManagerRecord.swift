@@ -1,3 +1,4 @@
+import JSONBytes
 import MQTTCore
 import NIOCore
 
@@ -39,31 +40,36 @@ struct DeviceManagerRecordDecoder: Sendable {
             return .malformed(reason: "topic \(topic) does not end in \(topicSuffix)")
         }
         let topicTenant = String(topic.dropLast(topicSuffix.count))
-        let bytes = Array(value.readableBytesView)
-        let root: JSONNode
-        do {
-            root = try JSONParser.parse(bytes)
-        } catch {
-            return .malformed(reason: "not JSON: \(error)")
+        return value.withUnsafeReadableBytes { decode(document: $0, topic: topic, topicTenant: topicTenant) }
+    }
+
+    /// As the original bridge's parser: deeper nesting is refused.
+    static let maximumDepth = 100
+
+    private func decode(document bytes: UnsafeRawBufferPointer, topic: String, topicTenant: String) -> RecordAction {
+        let root: JSONValue
+        switch JSONScanner.scanObject(bytes, maximumDepth: Self.maximumDepth) {
+        case .success(let scanned): root = scanned.object
+        case .failure(let failure) where failure.reason == .notAnObject: return .malformed(reason: "not a JSON object")
+        case .failure(let failure): return .malformed(reason: "not JSON: \(failure)")
         }
-        guard root.kind == .object else { return .malformed(reason: "not a JSON object") }
-        guard let event = root["event"]?.string else { return .malformed(reason: "event is missing or not a string") }
+        guard let event = root.member("event", in: bytes)?.string(in: bytes) else { return .malformed(reason: "event is missing or not a string") }
         guard events.contains(event) else { return .skip(event: event) }
-        guard let meta = root["meta"], meta.kind == .object else { return .malformed(reason: "meta is missing or not an object") }
-        guard let data = root["data"], data.kind == .object else { return .malformed(reason: "data is missing or not an object") }
-        guard let tenant = meta["service"]?.string else { return .malformed(reason: "meta.service is missing or not a string") }
+        guard let meta = root.member("meta", in: bytes), meta.kind == .object else { return .malformed(reason: "meta is missing or not an object") }
+        guard let data = root.member("data", in: bytes), data.kind == .object else { return .malformed(reason: "data is missing or not an object") }
+        guard let tenant = meta.member("service", in: bytes)?.string(in: bytes) else { return .malformed(reason: "meta.service is missing or not a string") }
         guard tenant == topicTenant else {
             return .malformed(reason: "meta.service \"\(tenant.prefix(64))\" is not the tenant of topic \(topic)")
         }
         guard DojotNames.isValidTenant(tenant) else { return .malformed(reason: "meta.service \"\(tenant.prefix(64))\" is not a dojot tenant name") }
-        guard let deviceID = data["id"]?.string else { return .malformed(reason: "data.id is missing or not a string") }
+        guard let deviceID = data.member("id", in: bytes)?.string(in: bytes) else { return .malformed(reason: "data.id is missing or not a string") }
         guard DojotNames.isValidDeviceID(deviceID) else {
             return .malformed(reason: "data.id \"\(deviceID.prefix(64))\" is not a dojot device id")
         }
-        guard let attrs = data["attrs"], attrs.kind == .object else {
+        guard let attrs = data.member("attrs", in: bytes), attrs.kind == .object else {
             return .malformed(reason: "data.attrs is missing or not an object")
         }
-        let payload = JSONParser.minified(bytes[attrs.range])
+        let payload = JSONMinifier.minified(UnsafeRawBufferPointer(rebasing: bytes[attrs.range]))
         guard payload.count <= maxPayloadBytes else {
             return .malformed(reason: "data.attrs is \(payload.count) bytes, more than \(maxPayloadBytes)")
         }

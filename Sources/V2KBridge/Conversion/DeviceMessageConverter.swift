@@ -1,3 +1,4 @@
+import JSONBytes
 import NIOCore
 
 #if canImport(Glibc)
@@ -31,7 +32,7 @@ public struct DeviceMessageConverter {
 
     public enum Invalid: Error, Sendable, Hashable, CustomStringConvertible {
         case topic(AttrsTopic.Failure)
-        case payload(JSONObjectScanner.Failure)
+        case payload(PayloadFailure)
 
         public var description: String {
             switch self {
@@ -66,17 +67,17 @@ public struct DeviceMessageConverter {
         }
         value.clear()
         let outcome = payload.withUnsafeReadableBytes { bytes -> Result<Int64, Invalid> in
-            switch JSONObjectScanner.scan(bytes) {
+            switch JSONScanner.scanObject(bytes, maximumDepth: PayloadFailure.maximumDepth, member: "timestamp") {
             case .failure(let failure):
-                return .failure(.payload(failure))
+                return .failure(.payload(PayloadFailure(failure)))
             case .success(let scanned):
-                let timestamp = fixedTimestamp ?? PayloadTimestamp.milliseconds(scanned.timestamp, in: bytes) ?? clock()
+                let timestamp = fixedTimestamp ?? PayloadTimestamp.milliseconds(scanned.member, in: bytes) ?? clock()
                 DeviceDataEncoder.write(
                     into: &value,
                     tenant: UnsafeRawBufferPointer(rebasing: topic[attrsTopic.tenant]),
                     device: UnsafeRawBufferPointer(rebasing: topic[attrsTopic.device]),
                     timestamp: timestamp,
-                    attrs: UnsafeRawBufferPointer(rebasing: bytes[scanned.object])
+                    attrs: UnsafeRawBufferPointer(rebasing: bytes[scanned.object.range])
                 )
                 return .success(timestamp)
             }

@@ -1,14 +1,15 @@
+import JSONBytes
+
 /// The `metadata.timestamp` of a message: the payload's top-level `timestamp` when it is a
 /// number (milliseconds) or an ISO 8601 string, else the bridge's clock.
 enum PayloadTimestamp {
     /// The timestamp the payload gives, nil when it gives none that can be used.
-    static func milliseconds(_ value: JSONObjectScanner.TimestampValue?, in bytes: UnsafeRawBufferPointer) -> Int64? {
-        switch value {
-        case .number(let range): number(UnsafeRawBufferPointer(rebasing: bytes[range]))
-        case .string(let range, escaped: false): ISO8601Timestamp.milliseconds(UnsafeRawBufferPointer(rebasing: bytes[range]))
-        case .string(let range, escaped: true):
-            JSONStringBytes.unescape(bytes, range).withUnsafeBytes { ISO8601Timestamp.milliseconds($0) }
-        case .other, nil: nil
+    static func milliseconds(_ value: JSONValue?, in bytes: UnsafeRawBufferPointer) -> Int64? {
+        guard let value else { return nil }
+        switch value.kind {
+        case .number: return number(UnsafeRawBufferPointer(rebasing: bytes[value.range]))
+        case .string: return value.withStringBytes(in: bytes) { ISO8601Timestamp.milliseconds($0) } ?? nil
+        default: return nil
         }
     }
 

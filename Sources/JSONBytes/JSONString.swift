@@ -1,10 +1,10 @@
 /// JSON string literals written straight into a byte array (log lines, ops responses).
-enum JSONString {
+public enum JSONString {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Appends `string` as a JSON string literal: quotes, backslashes and control characters
     /// escaped; everything else (valid UTF-8, as Swift strings are) copied as is.
-    static func append(_ string: String, to bytes: inout [UInt8]) {
+    public static func append(_ string: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
             switch byte {
@@ -24,8 +24,20 @@ enum JSONString {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// `[element,...]`, each element written by `appendElement`.
+    public static func appendArray<Elements: Sequence>(
+        _ elements: Elements, to bytes: inout [UInt8], _ appendElement: (Elements.Element, inout [UInt8]) -> Void
+    ) {
+        bytes.append(UInt8(ascii: "["))
+        for (index, element) in elements.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            appendElement(element, &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
     /// `{"key":"value",...}` for string values, in the given order.
-    static func object(_ fields: [(String, JSONFieldValue)]) -> [UInt8] {
+    public static func object(_ fields: [(String, JSONFieldValue)]) -> [UInt8] {
         var bytes: [UInt8] = [UInt8(ascii: "{")]
         for (index, (key, value)) in fields.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -35,19 +47,14 @@ enum JSONString {
             case .string(let string):
                 append(string, to: &bytes)
             case .strings(let strings):
-                bytes.append(UInt8(ascii: "["))
-                for (position, string) in strings.enumerated() {
-                    if position > 0 { bytes.append(UInt8(ascii: ",")) }
-                    append(string, to: &bytes)
-                }
-                bytes.append(UInt8(ascii: "]"))
+                appendArray(strings, to: &bytes) { string, bytes in append(string, to: &bytes) }
             }
         }
         bytes.append(UInt8(ascii: "}"))
         return bytes
     }
 
-    enum JSONFieldValue {
+    public enum JSONFieldValue: Sendable {
         case string(String)
         case strings([String])
     }
