@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: the same broker scenarios against our broker and Debian's mosquitto, in one run on
-# this machine, with the ratios. BENCH_QUICK=1 runs small counts (a smoke run, not a measurement).
+# this machine, with the ratios. BENCH_QUICK=1 runs small counts (a smoke run, not a measurement);
+# BENCH_ONLY=<pattern> runs only the scenarios whose name matches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -69,6 +70,8 @@ CONF
 
 run_scenario() { # name, broker, loadtest arguments...
   local name=$1 broker=$2; shift 2
+  # BENCH_ONLY=<grep -E pattern>: only the scenarios whose name matches (e.g. BENCH_ONLY=storm).
+  if [ -n "${BENCH_ONLY:-}" ] && ! grep -Eq -- "$BENCH_ONLY" <<<"$name"; then return 0; fi
   "start_$broker"
   local result
   result=$("$BIN/loadtest" bench --port "$BROKER_PORT" "$@" --broker-pid "$BROKER_PID")
@@ -100,5 +103,5 @@ rm -rf "$WORK/store"
 OURS_ENV="BROKER_DATA_DIR=$WORK/store/a" run_scenario "fan-in QoS 1, data directory" ours --scenario fan-in --qos 1 --messages "$FANIN_MESSAGES"
 OURS_ENV="BROKER_END_TO_END_ACK=false" run_scenario "fan-in QoS 1, persistent consumers, in memory" ours --scenario fan-in --qos 1 --messages "$FANIN_MESSAGES" --persistent-consumers
 OURS_ENV="BROKER_END_TO_END_ACK=false BROKER_DATA_DIR=$WORK/store/b" run_scenario "fan-in QoS 1, persistent consumers, data directory" ours --scenario fan-in --qos 1 --messages "$FANIN_MESSAGES" --persistent-consumers
-[ "${BENCH_QUICK:-0}" = 1 ] || scripts/bench-recovery.sh "$BIN" "$WORK/recovery" | tee -a "$WORK/recovery.txt" >&2
+[ "${BENCH_QUICK:-0}" = 1 ] || [ -n "${BENCH_ONLY:-}" ] || scripts/bench-recovery.sh "$BIN" "$WORK/recovery" | tee -a "$WORK/recovery.txt" >&2
 python3 scripts/bench_report.py "$WORK/results.jsonl"

@@ -1,5 +1,6 @@
 """Prints the benchmark results as a Markdown table with our/mosquitto ratios (above 1: we win)."""
 import json
+import os
 import sys
 
 rows = [json.loads(line) for line in open(sys.argv[1])]
@@ -17,10 +18,27 @@ def lines(name, results):
     elif "storm" in name:
         yield name + ": connections", "/s", lambda r: r["rate"], True
         yield name + ": connections per broker CPU-second", "/CPU-s", per_cpu_second, True
+        yield name + ": broker CPU per connection", "µs", lambda r: micros_per_item(r, "brokerCPUSeconds"), False
+        yield name + ": of which kernel (system time)", "µs", lambda r: micros_per_item(r, "brokerSystemCPUSeconds"), False
+        yield name + ": load tool CPU per connection", "µs", lambda r: micros_per_item(r, "loadCPUSeconds"), None
+        yield name + ": cores both need at this rate, of " + str(os.cpu_count()), "", cores_needed, None
         yield name + ": memory per connection", "B/conn", lambda r: r.get("bytesPerConnection"), False
     else:
         yield name, "msg/s", lambda r: r["rate"], True
         yield name + ": messages per broker CPU-second", "/CPU-s", per_cpu_second, True
+
+
+def micros_per_item(r, key):
+    """CPU microseconds per delivered item (connection or message)."""
+    cpu = r.get(key)
+    return cpu * 1e6 / r["delivered"] if cpu is not None and r["delivered"] else None
+
+
+def cores_needed(r):
+    """Broker and load tool CPU per connection times the rate: near the core count, the machine
+    (both processes on it), not the broker alone, is the limit."""
+    broker, load = r.get("brokerCPUSeconds"), r.get("loadCPUSeconds")
+    return (broker + load) / r["delivered"] * r["rate"] if broker is not None and load is not None and r["delivered"] else None
 
 
 def per_cpu_second(r):
@@ -38,12 +56,13 @@ for name, results in by_name.items():
             if r is None or value(r) is None:
                 return "-"
             lost = "" if r["delivered"] >= r["expected"] else f" ({r['expected'] - r['delivered']} missing)"
-            return f"{value(r):,.0f} {unit}{lost}"
+            shown = f"{value(r):.2f}" if not unit else f"{value(r):,.0f} {unit}"
+            return shown + lost
 
         def latency(r):
             return "-" if r is None else f"{r['p50Micros'] / 1000:.1f} / {r['p99Micros'] / 1000:.1f}"
 
         ratio = "-"
-        if ours and theirs and value(ours) and value(theirs):
+        if higher_better is not None and ours and theirs and value(ours) and value(theirs):
             ratio = f"{(value(ours) / value(theirs)) if higher_better else (value(theirs) / value(ours)):.2f}x"
         print(f"| {label} | {show(ours)} | {show(theirs)} | {ratio} | {latency(ours)} | {latency(theirs)} |")

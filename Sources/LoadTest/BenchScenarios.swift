@@ -17,6 +17,11 @@ public enum BenchScenarios {
         public var bytesPerConnection: Int?
         /// CPU time (user + system) the broker process used during the scenario.
         public var brokerCPUSeconds: Double?
+        /// The kernel's part of `brokerCPUSeconds` (system time): accept, epoll, read, write, close.
+        public var brokerSystemCPUSeconds: Double?
+        /// CPU time of the load tool itself: on one machine both processes share the cores, so
+        /// the two together show when the machine, not the broker, is the limit.
+        public var loadCPUSeconds: Double?
     }
 
     /// Publishers to `bench:p<N>/attrs`, consumers on `$share/bench/+/attrs`: the v2k-bridge path.
@@ -172,7 +177,18 @@ public enum BenchScenarios {
     }
 
     /// User plus system CPU seconds of process `pid` so far (`/proc/<pid>/stat`).
-    public static func cpuSeconds(pid: Int32) throws -> Double {
+    /// User and system CPU time of a process (`/proc/<pid>/stat`; "self" for this one).
+    public struct CPUTimes: Sendable {
+        public var user: Double
+        public var system: Double
+        public var total: Double { self.user + self.system }
+
+        public static func - (lhs: CPUTimes, rhs: CPUTimes) -> CPUTimes {
+            CPUTimes(user: lhs.user - rhs.user, system: lhs.system - rhs.system)
+        }
+    }
+
+    public static func cpuTimes(pid: String) throws -> CPUTimes {
         let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
         // Fields after the command name (which may hold spaces) start at field 3; utime and
         // stime are fields 14 and 15, in clock ticks.
@@ -181,7 +197,8 @@ public enum BenchScenarios {
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
             throw BenchError("cannot read the CPU times of process \(pid)")
         }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return CPUTimes(user: user / ticks, system: system / ticks)
     }
 
     static func residentBytes(pid: Int32) throws -> Int {

@@ -37,10 +37,14 @@ struct Bench: AsyncParsableCommand {
 
     func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.threads)
-        let cpuBefore = try self.brokerPid.map(BenchScenarios.cpuSeconds(pid:))
+        let brokerBefore = try self.brokerPid.map { try BenchScenarios.cpuTimes(pid: "\($0)") }
+        let loadBefore = try BenchScenarios.cpuTimes(pid: "self")
         var result = try await self.measure(group: group)
-        if let cpuBefore, let pid = self.brokerPid {
-            result.brokerCPUSeconds = try BenchScenarios.cpuSeconds(pid: pid) - cpuBefore
+        result.loadCPUSeconds = try (BenchScenarios.cpuTimes(pid: "self") - loadBefore).total
+        if let brokerBefore, let pid = self.brokerPid {
+            let used = try BenchScenarios.cpuTimes(pid: "\(pid)") - brokerBefore
+            result.brokerCPUSeconds = used.total
+            result.brokerSystemCPUSeconds = used.system
         }
         try? await group.shutdownGracefully()
         let encoder = JSONEncoder()
