@@ -82,8 +82,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         // Nothing more is read once a close was decided (after a decoding error too).
         guard self.machine.isOpen else { return }
         var bytes = Self.unwrapInboundIn(data)
-        // Counted per read, not per packet: one atomic add for a whole batch of small packets.
-        self.core.metrics.bytesIn.increment(by: bytes.readableBytes)
+        self.router.traffic.received(bytes: bytes.readableBytes)
         self.decoder.receive(&bytes)
         // Packets after a close request are not read (a batch may hold more than one).
         while self.machine.isOpen {
@@ -95,7 +94,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
                 return self.errorCaught(context: context, error: error)
             }
             guard let packet else { return }
-            self.core.metrics.packetIn(packet.type)
+            self.router.traffic.packetIn(packet.type)
             self.handle(packet)
         }
     }
@@ -330,7 +329,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     private func handlePublish(_ publish: PublishPacket, session: Session) {
         let sequence: UInt64?
         let draining = self.core.draining.load(ordering: .relaxed)
-        if !draining { self.core.metrics.messageIn(publish.qos) }
+        if !draining { self.router.traffic.messageIn(publish.qos) }
         switch self.machine.publishReceived(publish, draining: draining) {
         case .close(let reason): return self.close(reason)
         case .route(let acknowledgementSequence): sequence = acknowledgementSequence
@@ -485,10 +484,12 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             self.outbound!.writeImmutableBuffer(publish.payload)
         } else {
             self.writeOutbound()
-            self.core.metrics.bytesOut.increment(by: publish.payload.readableBytes)
+            self.router.traffic.sent(bytes: publish.payload.readableBytes)
             self.context?.write(Self.wrapOutboundOut(publish.payload), promise: nil)
         }
-        self.core.metrics.packetOut(.publish)
+        self.router.traffic.packetOut(.publish)
+        // A resend (DUP, after a reconnect) is the same message again.
+        if !publish.dup { self.router.traffic.messageOut(publish.qos) }
         self.wrote()
     }
 
@@ -502,7 +503,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
             self.log(.error, "cannot encode \(packet.type.name): \(error)")
             return
         }
-        self.core.metrics.packetOut(packet.type)
+        self.router.traffic.packetOut(packet.type)
         self.wrote()
     }
 
@@ -523,7 +524,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     private func writeOutbound() {
         guard let batch = self.outbound else { return }
         self.outbound = nil
-        self.core.metrics.bytesOut.increment(by: batch.readableBytes)
+        self.router.traffic.sent(bytes: batch.readableBytes)
         self.context?.write(Self.wrapOutboundOut(batch), promise: nil)
     }
 

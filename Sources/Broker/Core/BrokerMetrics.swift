@@ -76,8 +76,24 @@ final class BrokerMetrics: Sendable {
         self.messagesOutByQoS = QoS.allCases.map { Counter(label: "broker_messages_sent_total", dimensions: [("qos", "\($0.rawValue)")]) }
     }
 
-    func packetIn(_ type: PacketType) { self.packetsIn[Int(type.rawValue)].increment() }
-    func packetOut(_ type: PacketType) { self.packetsOut[Int(type.rawValue)].increment() }
-    func messageIn(_ qos: QoS) { self.messagesInByQoS[Int(qos.rawValue)].increment() }
-    func messagesOut(_ qos: QoS) { self.messagesOutByQoS[Int(qos.rawValue)].increment() }
+    /// Adds a loop's tally to the counters and zeroes it.
+    func add(_ tally: inout TrafficTally) {
+        guard !tally.isEmpty else { return }
+        Self.add(&tally.packetsIn, to: self.packetsIn)
+        Self.add(&tally.packetsOut, to: self.packetsOut)
+        Self.add(&tally.messagesIn, to: self.messagesInByQoS)
+        Self.add(&tally.messagesOut, to: self.messagesOutByQoS)
+        if tally.bytesIn > 0 { self.bytesIn.increment(by: tally.bytesIn) }
+        if tally.bytesOut > 0 { self.bytesOut.increment(by: tally.bytesOut) }
+        tally.bytesIn = 0
+        tally.bytesOut = 0
+        tally.isEmpty = true
+    }
+
+    private static func add(_ counts: inout [Int], to counters: [Counter]) {
+        for index in counts.indices where counts[index] > 0 && index < counters.count {
+            counters[index].increment(by: counts[index])
+            counts[index] = 0
+        }
+    }
 }

@@ -15,6 +15,10 @@ final class LoopRouter {
     let index: Int
     let eventLoop: any EventLoop
     unowned let core: BrokerCore
+    /// Read on every routed message: kept here, because each use of `core` (an unowned reference
+    /// to an object that also has weak references) costs an atomic on its side table.
+    private let endToEndAcknowledgement: Bool
+    private let maxQueued: Int
     private var subscriptions = SubscriptionIndex<SubscriberKey, SubscriberEntry>()
     private var outboxes: [[Delivery]]
     private var dirty: [any FlushableConnection] = []
@@ -23,12 +27,16 @@ final class LoopRouter {
     private var scratchDedup: [ObjectIdentifier: Int] = [:]
     /// The timers of this loop's connections.
     let timers: ConnectionTimerWheel<MQTTConnectionHandler>
+    /// Packets, messages and bytes of this loop's connections, added to the metrics at `flush`.
+    var traffic = TrafficTally()
 
     init(index: Int, eventLoop: any EventLoop, core: BrokerCore) {
         self.index = index
         self.eventLoop = eventLoop
         self.timers = ConnectionTimerWheel(eventLoop: eventLoop)
         self.core = core
+        self.endToEndAcknowledgement = core.configuration.endToEndAcknowledgement
+        self.maxQueued = core.limits.maxQueued
         self.outboxes = Array(repeating: [], count: core.loopCount)
     }
 
@@ -64,9 +72,9 @@ final class LoopRouter {
             self.deliver(Delivery(session: session, message: copy))
         }
         var routed = Routed()
-        let endToEnd = self.core.configuration.endToEndAcknowledgement
+        let endToEnd = self.endToEndAcknowledgement
         for group in self.scratchGroups {
-            guard let (member, memberFull) = group.next(for: message.topic, maxQueued: self.core.limits.maxQueued) else { continue }
+            guard let (member, memberFull) = group.next(for: message.topic, maxQueued: self.maxQueued) else { continue }
             if memberFull { routed.full = group }
             let qos = min(message.qos, member.qos)
             var copy = OutboundMessage(message: message, qos: qos, retain: false, sharedGroup: group.key)
@@ -134,9 +142,13 @@ final class LoopRouter {
             let router = self.core.routers[target]
             self.core.loops[target].execute { router.value.receive(batch) }
         }
+        // Counted before the packets leave, so that whoever sees a reply also sees its count;
+        // again after, for the bytes the flushes hand to the sockets.
+        self.core.metrics.add(&self.traffic)
         let dirty = self.dirty
         self.dirty.removeAll(keepingCapacity: true)
         for connection in dirty { connection.flushIfNeeded() }
+        self.core.metrics.add(&self.traffic)
     }
 
     func markDirty(_ connection: any FlushableConnection) {
@@ -151,7 +163,7 @@ final class LoopRouter {
     private func handOverIfOffline(_ delivery: Delivery) -> Bool {
         guard let key = delivery.message.sharedGroup, !delivery.session.online.load(ordering: .acquiring),
             case .group(let group) = self.subscriptions.value(filter: key.filter, key: .group(key.group)),
-            let (member, _) = group.next(for: delivery.message.message.topic, excluding: delivery.session, maxQueued: self.core.limits.maxQueued),
+            let (member, _) = group.next(for: delivery.message.message.topic, excluding: delivery.session, maxQueued: self.maxQueued),
             member.session.online.load(ordering: .relaxed)
         else { return false }
         var moved = delivery.message
@@ -175,7 +187,7 @@ final class LoopRouter {
         for message in messages {
             guard let key = message.sharedGroup,
                 case .group(let group) = self.subscriptions.value(filter: key.filter, key: .group(key.group)),
-                let (member, _) = group.next(for: message.message.topic, excluding: leaving, maxQueued: self.core.limits.maxQueued)
+                let (member, _) = group.next(for: message.message.topic, excluding: leaving, maxQueued: self.maxQueued)
             else {
                 leftovers.append(message)
                 continue

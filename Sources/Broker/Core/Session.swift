@@ -154,7 +154,6 @@ final class Session: @unchecked Sendable {
                 retain: message.retain, dup: false, packetID: packetID
             ))
         if message.qos == .atMostOnce { message.delivered() }
-        self.metrics.messagesOut(message.qos)
     }
 
     // MARK: Acknowledgements from the client
