@@ -87,28 +87,32 @@ public struct SubscriptionIndex<Key: Hashable, Value> {
         node index: Int32, topic: String.UTF8View, from start: String.Index?, rootWildcards: Bool,
         _ body: (Key, Value) -> Void
     ) {
-        let node = self.nodes[Int(index)]
+        // Fields are read in place: a copy of the node would retain its two dictionaries and
+        // its level once per node and message.
+        let at = Int(index)
+        let multiLevel = self.nodes[at].multiLevel
         // Wildcards at the first level never match `$` topics.
         let wildcards = index != 0 || rootWildcards
         guard let start else {
-            for (key, value) in node.entries { body(key, value) }
+            for (key, value) in self.nodes[at].entries { body(key, value) }
             // `a/#` also matches `a` (MQTT-4.7.1-2).
-            if node.multiLevel >= 0 {
-                for (key, value) in self.nodes[Int(node.multiLevel)].entries { body(key, value) }
+            if multiLevel >= 0 {
+                for (key, value) in self.nodes[Int(multiLevel)].entries { body(key, value) }
             }
             return
         }
-        if wildcards && node.multiLevel >= 0 {
-            for (key, value) in self.nodes[Int(node.multiLevel)].entries { body(key, value) }
+        if wildcards && multiLevel >= 0 {
+            for (key, value) in self.nodes[Int(multiLevel)].entries { body(key, value) }
         }
         let slash = topic[start...].firstIndex(of: Topic.separator)
         let next = slash.map { topic.index(after: $0) }
-        if wildcards && node.singleLevel >= 0 {
-            self.match(node: node.singleLevel, topic: topic, from: next, rootWildcards: true, body)
+        let singleLevel = self.nodes[at].singleLevel
+        if wildcards && singleLevel >= 0 {
+            self.match(node: singleLevel, topic: topic, from: next, rootWildcards: true, body)
         }
-        if !node.children.isEmpty {
+        if !self.nodes[at].children.isEmpty {
             let level = TopicLevel(Substring(topic[start..<(slash ?? topic.endIndex)]).utf8)
-            if let child = node.children[level] {
+            if let child = self.nodes[at].children[level] {
                 self.match(node: child, topic: topic, from: next, rootWildcards: true, body)
             }
         }
