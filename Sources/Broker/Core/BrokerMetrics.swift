@@ -78,22 +78,17 @@ final class BrokerMetrics: Sendable {
 
     /// Adds a loop's tally to the counters and zeroes it.
     func add(_ tally: inout TrafficTally) {
-        guard !tally.isEmpty else { return }
-        Self.add(&tally.packetsIn, to: self.packetsIn)
-        Self.add(&tally.packetsOut, to: self.packetsOut)
-        Self.add(&tally.messagesIn, to: self.messagesInByQoS)
-        Self.add(&tally.messagesOut, to: self.messagesOutByQoS)
-        if tally.bytesIn > 0 { self.bytesIn.increment(by: tally.bytesIn) }
-        if tally.bytesOut > 0 { self.bytesOut.increment(by: tally.bytesOut) }
-        tally.bytesIn = 0
-        tally.bytesOut = 0
-        tally.isEmpty = true
-    }
-
-    private static func add(_ counts: inout [Int], to counters: [Counter]) {
-        for index in counts.indices where counts[index] > 0 && index < counters.count {
-            counters[index].increment(by: counts[index])
-            counts[index] = 0
+        tally.packetsIn.drain { self.packetsIn[$0].increment(by: $1) }
+        tally.packetsOut.drain { self.packetsOut[$0].increment(by: $1) }
+        tally.messagesIn.drain { self.messagesInByQoS[$0].increment(by: $1) }
+        tally.messagesOut.drain { self.messagesOutByQoS[$0].increment(by: $1) }
+        if tally.bytesIn > 0 {
+            self.bytesIn.increment(by: tally.bytesIn)
+            tally.bytesIn = 0
+        }
+        if tally.bytesOut > 0 {
+            self.bytesOut.increment(by: tally.bytesOut)
+            tally.bytesOut = 0
         }
     }
 }

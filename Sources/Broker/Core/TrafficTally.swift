@@ -6,42 +6,53 @@ import MQTTCore
 /// contend for.
 struct TrafficTally {
     /// Indexed by packet type (0: invalid) and by QoS, as BrokerMetrics' counters are.
-    var packetsIn = [Int](repeating: 0, count: 16)
-    var packetsOut = [Int](repeating: 0, count: 16)
-    var messagesIn = [Int](repeating: 0, count: 3)
-    var messagesOut = [Int](repeating: 0, count: 3)
+    var packetsIn = CountsByIndex(size: 16)
+    var packetsOut = CountsByIndex(size: 16)
+    var messagesIn = CountsByIndex(size: 3)
+    var messagesOut = CountsByIndex(size: 3)
     var bytesIn = 0
     var bytesOut = 0
-    /// Whether anything was counted since the last flush.
-    var isEmpty = true
 
-    mutating func packetIn(_ type: PacketType) {
-        self.packetsIn[Int(type.rawValue)] &+= 1
-        self.isEmpty = false
+    var isEmpty: Bool {
+        self.packetsIn.isEmpty && self.packetsOut.isEmpty && self.messagesIn.isEmpty && self.messagesOut.isEmpty
+            && self.bytesIn == 0 && self.bytesOut == 0
     }
 
-    mutating func packetOut(_ type: PacketType) {
-        self.packetsOut[Int(type.rawValue)] &+= 1
-        self.isEmpty = false
+    mutating func packetIn(_ type: PacketType) { self.packetsIn.add(Int(type.rawValue)) }
+    mutating func packetOut(_ type: PacketType) { self.packetsOut.add(Int(type.rawValue)) }
+    mutating func messageIn(_ qos: QoS) { self.messagesIn.add(Int(qos.rawValue)) }
+    mutating func messageOut(_ qos: QoS) { self.messagesOut.add(Int(qos.rawValue)) }
+    mutating func received(bytes: Int) { self.bytesIn &+= bytes }
+    mutating func sent(bytes: Int) { self.bytesOut &+= bytes }
+}
+
+/// Counts for up to 32 indexes, with a mask of the ones counted since the last drain, so that a
+/// flush visits only those.
+struct CountsByIndex {
+    private var counts: [Int]
+    private var touched: UInt32 = 0
+
+    init(size: Int) {
+        precondition(size <= 32)
+        self.counts = [Int](repeating: 0, count: size)
     }
 
-    mutating func messageIn(_ qos: QoS) {
-        self.messagesIn[Int(qos.rawValue)] &+= 1
-        self.isEmpty = false
+    var isEmpty: Bool { self.touched == 0 }
+
+    mutating func add(_ index: Int) {
+        self.counts[index] &+= 1
+        self.touched |= 1 << UInt32(index)
     }
 
-    mutating func messageOut(_ qos: QoS) {
-        self.messagesOut[Int(qos.rawValue)] &+= 1
-        self.isEmpty = false
-    }
-
-    mutating func received(bytes: Int) {
-        self.bytesIn &+= bytes
-        self.isEmpty = false
-    }
-
-    mutating func sent(bytes: Int) {
-        self.bytesOut &+= bytes
-        self.isEmpty = false
+    /// Calls `body` with each counted index and its count, and zeroes them.
+    mutating func drain(_ body: (Int, Int) -> Void) {
+        var mask = self.touched
+        self.touched = 0
+        while mask != 0 {
+            let index = mask.trailingZeroBitCount
+            mask &= mask - 1
+            body(index, self.counts[index])
+            self.counts[index] = 0
+        }
     }
 }
