@@ -25,6 +25,9 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     /// Packets written since the last flush, in one buffer (nil when there are none): one
     /// allocation and one channel write per batch rather than per packet.
     private var outbound: ByteBuffer?
+    /// Made at the first PUBLISH whose acknowledgement may wait; cut when the connection closes
+    /// (it refers back to this handler until then).
+    private var publisherLink: PublisherLink?
     private static let outboundBatchBytes = 16_384
     /// The one timer (connect timeout, keep alive, lifetime, group room), in the loop's
     /// `ConnectionTimerWheel`, and when it fires.
@@ -56,7 +59,20 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         self.outbound = nil
+        self.cutPublisherLink()
         self.cancelTimer()
+    }
+
+    private func cutPublisherLink() {
+        self.publisherLink?.cut()
+        self.publisherLink = nil
+    }
+
+    private var acknowledgementLink: PublisherLink {
+        if let link = self.publisherLink { return link }
+        let link = PublisherLink(self)
+        self.publisherLink = link
+        return link
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -70,6 +86,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     func channelInactive(context: ChannelHandlerContext) {
         self.core.metrics.connectionsActive.decrement()
         self.connections.remove(client: context.channel)
+        self.cutPublisherLink()
         self.cancelTimer()
         if case .end(let session, let will, let cleanSession) = self.machine.connectionClosed(draining: self.core.draining.load(ordering: .relaxed)) {
             self.connectionEnded(session, will: will, cleanSession: cleanSession)
@@ -335,7 +352,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
         case .route(let acknowledgementSequence): sequence = acknowledgementSequence
         }
         // The acknowledgement waits for shared-group members (end to end) and for store writes.
-        var slot = sequence.map { AcknowledgementSlot(sequence: $0, publisher: self, inbox: self.core.acknowledgementInboxes[self.router.index]) }
+        var slot = sequence.map { AcknowledgementSlot(sequence: $0, publisher: self.acknowledgementLink, inbox: self.core.acknowledgementInboxes[self.router.index]) }
         if publish.qos == .exactlyOnce, !session.receivedQoS2(publish.packetID!, acknowledgement: { slot?.hold() }) {
             if let pubrec = self.machine.duplicateExactlyOnce(publish.packetID!) { self.writePacket(pubrec) }
             return
