@@ -176,7 +176,6 @@ public enum BenchScenarios {
         }
     }
 
-    /// User plus system CPU seconds of process `pid` so far (`/proc/<pid>/stat`).
     /// User and system CPU time of a process (`/proc/<pid>/stat`; "self" for this one).
     public struct CPUTimes: Sendable {
         public var user: Double

@@ -1,11 +1,5 @@
 import NIOCore
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// The wire primitives of MQTT: variable-length integers, length-prefixed strings and binary.
 extension ByteBuffer {
     static let maxRemainingLength = 268_435_455
@@ -73,10 +67,7 @@ extension ByteBuffer {
         // generic code: 4% of the broker's CPU per PUBLISH.)
         let string: String? = slice.withUnsafeReadableBytes { raw in
             var decoded = String(decoding: raw, as: UTF8.self)
-            let unchanged = decoded.withUTF8 { utf8 in
-                utf8.count == raw.count && (raw.isEmpty || memcmp(utf8.baseAddress!, raw.baseAddress!, raw.count) == 0)
-            }
-            return unchanged ? decoded : nil
+            return decoded.withUTF8 { bytesEqual(UnsafeRawBufferPointer($0), raw) } ? decoded : nil
         }
         guard let string else { throw .invalidUTF8(type) }
         return string

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// One level of a topic or filter, compared and hashed byte for byte as MQTT requires (Swift's
 /// `String` equality would treat canonically equivalent Unicode as equal).
 struct TopicLevel: Hashable, Sendable {
@@ -15,9 +9,7 @@ struct TopicLevel: Hashable, Sendable {
         guard lhs.bytes.count == rhs.bytes.count else { return false }
         // Native strings' bytes are contiguous: one memcmp instead of a byte-by-byte walk.
         let compared: Bool?? = lhs.bytes.withContiguousStorageIfAvailable { left in
-            rhs.bytes.withContiguousStorageIfAvailable { right in
-                left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0
-            }
+            rhs.bytes.withContiguousStorageIfAvailable { right in bytesEqual(UnsafeRawBufferPointer(left), UnsafeRawBufferPointer(right)) }
         }
         if let compared, let compared { return compared }
         return lhs.bytes.elementsEqual(rhs.bytes)
