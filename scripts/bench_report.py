@@ -26,12 +26,14 @@ def lines(name, results):
     else:
         yield name, "msg/s", lambda r: r["rate"], True
         yield name + ": messages per broker CPU-second", "/CPU-s", per_cpu_second, True
+        yield name + ": broker CPU per message", "µs", lambda r: micros_per_item(r, "brokerCPUSeconds", 2), False
+        yield name + ": of which kernel (system time)", "µs", lambda r: micros_per_item(r, "brokerSystemCPUSeconds", 2), False
 
 
-def micros_per_item(r, key):
+def micros_per_item(r, key, digits=0):
     """CPU microseconds per delivered item (connection or message)."""
     cpu = r.get(key)
-    return cpu * 1e6 / r["delivered"] if cpu is not None and r["delivered"] else None
+    return round(cpu * 1e6 / r["delivered"], digits) if cpu is not None and r["delivered"] else None
 
 
 def cores_needed(r):
@@ -56,13 +58,20 @@ for name, results in by_name.items():
             if r is None or value(r) is None:
                 return "-"
             lost = "" if r["delivered"] >= r["expected"] else f" ({r['expected'] - r['delivered']} missing)"
-            shown = f"{value(r):.2f}" if not unit else f"{value(r):,.0f} {unit}"
+            v = value(r)
+            if not unit:
+                shown = f"{v:.2f}"
+            else:  # microseconds per message need their decimals
+                shown = f"{v:,.2f} {unit}" if unit == "µs" and v < 100 else f"{v:,.0f} {unit}"
             return shown + lost
 
         def latency(r):
             return "-" if r is None else f"{r['p50Micros'] / 1000:.1f} / {r['p99Micros'] / 1000:.1f}"
 
         ratio = "-"
-        if higher_better is not None and ours and theirs and value(ours) and value(theirs):
+        # A broker that dropped messages did less work: its rate and CPU figures do not compare.
+        if any(r and r["delivered"] < r["expected"] for r in (ours, theirs)):
+            ratio = "not comparable (missing)"
+        elif higher_better is not None and ours and theirs and value(ours) and value(theirs):
             ratio = f"{(value(ours) / value(theirs)) if higher_better else (value(theirs) / value(ours)):.2f}x"
         print(f"| {label} | {show(ours)} | {show(theirs)} | {ratio} | {latency(ours)} | {latency(theirs)} |")
