@@ -26,14 +26,14 @@ def lines(name, results):
     else:
         yield name, "msg/s", lambda r: r["rate"], True
         yield name + ": messages per broker CPU-second", "/CPU-s", per_cpu_second, True
-        yield name + ": broker CPU per message", "µs", lambda r: micros_per_item(r, "brokerCPUSeconds", 2), False
-        yield name + ": of which kernel (system time)", "µs", lambda r: micros_per_item(r, "brokerSystemCPUSeconds", 2), False
+        yield name + ": broker CPU per message", "µs", lambda r: micros_per_item(r, "brokerCPUSeconds"), False
+        yield name + ": of which kernel (system time)", "µs", lambda r: micros_per_item(r, "brokerSystemCPUSeconds"), False
 
 
-def micros_per_item(r, key, digits=0):
+def micros_per_item(r, key):
     """CPU microseconds per delivered item (connection or message)."""
     cpu = r.get(key)
-    return round(cpu * 1e6 / r["delivered"], digits) if cpu is not None and r["delivered"] else None
+    return cpu * 1e6 / r["delivered"] if cpu is not None and r["delivered"] else None
 
 
 def cores_needed(r):
@@ -70,7 +70,7 @@ for name, results in by_name.items():
 
         ratio = "-"
         # A broker that dropped messages did less work: its rate and CPU figures do not compare.
-        if any(r and r["delivered"] < r["expected"] for r in (ours, theirs)):
+        if higher_better is not None and any(r and r["delivered"] < r["expected"] for r in (ours, theirs)):
             ratio = "not comparable (missing)"
         elif higher_better is not None and ours and theirs and value(ours) and value(theirs):
             ratio = f"{(value(ours) / value(theirs)) if higher_better else (value(theirs) / value(ours)):.2f}x"
