@@ -29,6 +29,10 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     /// (it refers back to this handler until then).
     private var publisherLink: PublisherLink?
     private static let outboundBatchBytes = 16_384
+    /// The size of the last batch (plus room for one more packet), which the next batch buffer is
+    /// made with: a subscriber's batch otherwise grows from 256 bytes by doubling, five
+    /// reallocations and copies per batch. An idle connection holds no buffer at all.
+    private var outboundCapacity: UInt16 = 256
     /// The one timer (connect timeout, keep alive, lifetime, group room), in the loop's
     /// `ConnectionTimerWheel`, and when it fires.
     var wheelPosition = WheelPosition.none
@@ -526,7 +530,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
 
     /// Makes the batch buffer on first need; returns where the next packet starts in it.
     private func outboundStart() -> Int {
-        if self.outbound == nil { self.outbound = self.context!.channel.allocator.buffer(capacity: 256) }
+        if self.outbound == nil { self.outbound = self.context!.channel.allocator.buffer(capacity: Int(self.outboundCapacity)) }
         return self.outbound!.writerIndex
     }
 
@@ -541,6 +545,7 @@ final class MQTTConnectionHandler: ChannelInboundHandler, SessionConnection, Flu
     private func writeOutbound() {
         guard let batch = self.outbound else { return }
         self.outbound = nil
+        self.outboundCapacity = UInt16(min(max(batch.readableBytes + 512, 256), Self.outboundBatchBytes + 2048))
         self.router.traffic.sent(bytes: batch.readableBytes)
         self.context?.write(Self.wrapOutboundOut(batch), promise: nil)
     }

@@ -29,12 +29,24 @@ struct InflightWindow {
     var entries: [Entry] { self.slots.compactMap { $0 } }
 
     /// Adds a message under a fresh packet id, never one still in flight.
-    mutating func add(_ message: OutboundMessage) -> UInt16 {
+    mutating func add(_ message: consuming OutboundMessage) -> UInt16 {
+        let id = self.takePacketID()
+        self.add(message, packetID: id)
+        return id
+    }
+
+    /// A packet id not in flight, for the message `add(_:packetID:)` adds next (the PUBLISH is
+    /// written before the message moves into the window).
+    mutating func takePacketID() -> UInt16 {
         var id = self.nextPacketID
         while self.sequences[id] != nil { id = id == .max ? 1 : id + 1 }
         self.nextPacketID = id == .max ? 1 : id + 1
-        self.append(Entry(packetID: id, message: message, stage: message.qos == .exactlyOnce ? .awaitingPubRec : .awaitingPubAck))
         return id
+    }
+
+    mutating func add(_ message: consuming OutboundMessage, packetID: UInt16) {
+        let stage: Stage = message.qos == .exactlyOnce ? .awaitingPubRec : .awaitingPubAck
+        self.append(Entry(packetID: packetID, message: message, stage: stage))
     }
 
     private mutating func append(_ entry: Entry) {
@@ -55,10 +67,12 @@ struct InflightWindow {
     }
 
     mutating func acknowledge(_ id: UInt16, stage: Stage) -> Entry? {
-        guard let offset = self.slotOffset(of: id), let entry = self.slots[offset: offset], entry.stage == stage else { return nil }
-        self.slots[offset: offset] = nil
+        guard let offset = self.slotOffset(of: id) else { return nil }
+        // Moved out of its slot, not copied.
+        let taken: Entry? = self.slots.withElement(offset: offset) { slot in slot?.stage == stage ? slot.take() : nil }
+        guard let entry = taken else { return nil }
         self.sequences[id] = nil
-        while let first = self.slots.first, first == nil {
+        while self.slots.withFirst({ $0 == nil }) == true {
             self.slots.removeFirst()
             self.frontSequence += 1
         }

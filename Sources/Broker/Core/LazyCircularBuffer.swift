@@ -26,6 +26,20 @@ struct LazyCircularBuffer<Element>: Sequence {
     /// Empties the ring and gives its storage back.
     mutating func removeAll() { self.storage = nil }
 
+    /// Reads or changes the element `offset` places after the first in place: the getter of
+    /// `subscript(offset:)` copies it (a retain per reference it holds), which the hot paths
+    /// (pump, acknowledgement) avoid. Precondition: `offset < count`.
+    mutating func withElement<Result>(offset: Int, _ body: (inout Element) -> Result) -> Result {
+        let index = self.storage!.index(self.storage!.startIndex, offsetBy: offset)
+        return self.storage!.modify(index, body)
+    }
+
+    /// `body` applied to the first element in place; nil when empty.
+    mutating func withFirst<Result>(_ body: (inout Element) -> Result) -> Result? {
+        guard !self.isEmpty else { return nil }
+        return self.storage!.modify(self.storage!.startIndex, body)
+    }
+
     /// The element `offset` places after the first. Precondition: `offset < count`.
     subscript(offset offset: Int) -> Element {
         get { self.storage![self.storage!.index(self.storage!.startIndex, offsetBy: offset)] }

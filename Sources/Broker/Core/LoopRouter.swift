@@ -15,10 +15,15 @@ final class LoopRouter {
     let index: Int
     let eventLoop: any EventLoop
     unowned let core: BrokerCore
-    /// Read on every routed message: kept here, because each use of `core` (an unowned reference
-    /// to an object that also has weak references) costs an atomic on its side table.
+    /// Read on every routed message or batch: kept here, because each use of `core` (an unowned
+    /// reference to an object that also has weak references) costs an atomic on its side table.
     private let endToEndAcknowledgement: Bool
     private let maxQueued: Int
+    private let metrics: BrokerMetrics
+    private let journal: LoopJournal?
+    /// The other loops and their routers, read at every `flush` (the core makes the routers after
+    /// this one, hence lazily).
+    private lazy var peers: [(loop: any EventLoop, router: NIOLoopBound<LoopRouter>)] = Array(zip(self.core.loops, self.core.routers))
     private var subscriptions = SubscriptionIndex<SubscriberKey, SubscriberEntry>()
     private var outboxes: [[Delivery]]
     private var dirty: [any FlushableConnection] = []
@@ -37,6 +42,8 @@ final class LoopRouter {
         self.core = core
         self.endToEndAcknowledgement = core.configuration.endToEndAcknowledgement
         self.maxQueued = core.limits.maxQueued
+        self.metrics = core.metrics
+        self.journal = core.durable?.journal(index)
         self.outboxes = Array(repeating: [], count: core.loopCount)
     }
 
@@ -108,7 +115,7 @@ final class LoopRouter {
     }
 
     /// Hands a message to its session here, or to the batch for the loop that owns it.
-    func deliver(_ delivery: Delivery) {
+    func deliver(_ delivery: consuming Delivery) {
         let owner = delivery.session.location.load(ordering: .acquiring)
         if owner == self.index {
             if delivery.session.isTerminated {
@@ -135,20 +142,20 @@ final class LoopRouter {
 
     /// Ends a batch of work: sends other loops their deliveries, flushes written connections.
     func flush() {
-        self.core.durable?.journal(self.index).commit()
+        self.journal?.commit()
         for target in self.outboxes.indices where !self.outboxes[target].isEmpty {
             let batch = self.outboxes[target]
             self.outboxes[target].removeAll(keepingCapacity: true)
-            let router = self.core.routers[target]
-            self.core.loops[target].execute { router.value.receive(batch) }
+            let (loop, router) = self.peers[target]
+            loop.execute { router.value.receive(batch) }
         }
         // Counted before the packets leave, so that whoever sees a reply also sees its count;
         // again after, for the bytes the flushes hand to the sockets.
-        self.core.metrics.add(&self.traffic)
+        self.metrics.add(&self.traffic)
         let dirty = self.dirty
         self.dirty.removeAll(keepingCapacity: true)
         for connection in dirty { connection.flushIfNeeded() }
-        self.core.metrics.add(&self.traffic)
+        self.metrics.add(&self.traffic)
     }
 
     func markDirty(_ connection: any FlushableConnection) {
@@ -169,14 +176,14 @@ final class LoopRouter {
         var moved = delivery.message
         moved.qos = min(delivery.message.message.qos, member.qos)
         self.deliver(Delivery(session: member.session, message: moved))
-        self.core.metrics.sharedRedeliveries.increment()
+        self.metrics.sharedRedeliveries.increment()
         return true
     }
 
     /// Shared messages no member can take (the group is gone): counted, and nobody waits for them.
     func dropUndeliverable(_ messages: [OutboundMessage]) {
         guard !messages.isEmpty else { return }
-        self.core.metrics.sharedUndeliverable.increment(by: messages.count)
+        self.metrics.sharedUndeliverable.increment(by: messages.count)
         for message in messages { message.delivered() }
     }
 
@@ -195,7 +202,7 @@ final class LoopRouter {
             var moved = message
             moved.qos = min(message.message.qos, member.qos)
             self.deliver(Delivery(session: member.session, message: moved))
-            self.core.metrics.sharedRedeliveries.increment()
+            self.metrics.sharedRedeliveries.increment()
         }
         return leftovers
     }

@@ -86,8 +86,7 @@ final class Session: @unchecked Sendable {
     /// Takes one message for this client: sends it at once when the window allows, queues it
     /// otherwise. QoS 0 messages are never queued for an offline client.
     @discardableResult
-    func enqueue(_ message: OutboundMessage) -> EnqueueResult {
-        var message = message
+    func enqueue(_ message: consuming OutboundMessage) -> EnqueueResult {
         if let durable = self.durable, message.storeSequence == nil, durable.stores(message) {
             let sequence = self.nextStoreSequence
             self.nextStoreSequence += 1
@@ -130,8 +129,8 @@ final class Session: @unchecked Sendable {
     /// Sends queued messages while the in-flight window and the socket allow.
     func pump() {
         guard let connection = self.connection else { return }
-        while let next = self.pending.first {
-            if next.qos == .atMostOnce {
+        while let qos = self.pending.withFirst({ $0.qos }) {
+            if qos == .atMostOnce {
                 guard connection.isWritable else { break }
             } else if self.inflight.count >= self.maxInflight {
                 break
@@ -141,19 +140,25 @@ final class Session: @unchecked Sendable {
         self.queuedCount.store(self.pending.count, ordering: .relaxed)
     }
 
-    private func send(_ message: OutboundMessage, on connection: any SessionConnection) {
-        var packetID: UInt16?
-        if message.qos != .atMostOnce { packetID = self.inflight.add(message) }
+    private func send(_ message: consuming OutboundMessage, on connection: any SessionConnection) {
+        guard message.qos != .atMostOnce else {
+            connection.write(publish: Self.packet(message, packetID: nil, dup: false))
+            return message.delivered()
+        }
+        let packetID = self.inflight.takePacketID()
         if message.qos == .exactlyOnce, let sequence = message.storeSequence {
             // After a crash it must go out again under the same id, or the client would take it twice.
             self.journal?.add(.putMessage(self.key, message.stored(sequence: sequence, packetID: packetID, stage: .sent)))
         }
-        connection.write(
-            publish: PublishPacket(
-                topic: message.message.topic, payload: message.message.payload, qos: message.qos,
-                retain: message.retain, dup: false, packetID: packetID
-            ))
-        if message.qos == .atMostOnce { message.delivered() }
+        connection.write(publish: Self.packet(message, packetID: packetID, dup: false))
+        self.inflight.add(message, packetID: packetID)
+    }
+
+    private static func packet(_ message: borrowing OutboundMessage, packetID: UInt16?, dup: Bool) -> PublishPacket {
+        PublishPacket(
+            topic: message.message.topic, payload: message.message.payload, qos: message.qos,
+            retain: message.retain, dup: dup, packetID: packetID
+        )
     }
 
     // MARK: Acknowledgements from the client
@@ -248,12 +253,7 @@ final class Session: @unchecked Sendable {
             case .awaitingPubComp:
                 connection.write(packet: .pubrel(packetID: entry.packetID))
             case .awaitingPubAck, .awaitingPubRec:
-                let message = entry.message
-                connection.write(
-                    publish: PublishPacket(
-                        topic: message.message.topic, payload: message.message.payload, qos: message.qos,
-                        retain: message.retain, dup: true, packetID: entry.packetID
-                    ))
+                connection.write(publish: Self.packet(entry.message, packetID: entry.packetID, dup: true))
             }
         }
         self.pump()

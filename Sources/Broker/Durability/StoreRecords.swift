@@ -62,7 +62,7 @@ extension RetainedMessage {
 }
 
 extension BrokerMessage {
-    init(_ retained: RetainedMessage) {
+    convenience init(_ retained: RetainedMessage) {
         self.init(topic: retained.topic, payload: retained.payload, qos: QoS(retained.qos), retain: true)
     }
 }

@@ -10,7 +10,7 @@ public struct SubscriptionIndex<Key: Hashable, Value> {
         var children: [TopicLevel: Int32] = [:]
         var singleLevel: Int32 = -1
         var multiLevel: Int32 = -1
-        var entries: [Key: Value] = [:]
+        var entries = SubscriptionEntries<Key, Value>()
         var parent: Int32
         var level: TopicLevel?
 
@@ -94,16 +94,12 @@ public struct SubscriptionIndex<Key: Hashable, Value> {
         // Wildcards at the first level never match `$` topics.
         let wildcards = index != 0 || rootWildcards
         guard let start else {
-            for (key, value) in self.nodes[at].entries { body(key, value) }
+            self.report(node: at, body)
             // `a/#` also matches `a` (MQTT-4.7.1-2).
-            if multiLevel >= 0 {
-                for (key, value) in self.nodes[Int(multiLevel)].entries { body(key, value) }
-            }
+            if multiLevel >= 0 { self.report(node: Int(multiLevel), body) }
             return
         }
-        if wildcards && multiLevel >= 0 {
-            for (key, value) in self.nodes[Int(multiLevel)].entries { body(key, value) }
-        }
+        if wildcards && multiLevel >= 0 { self.report(node: Int(multiLevel), body) }
         let slash = topic[start...].firstIndex(of: Topic.separator)
         let next = slash.map { topic.index(after: $0) }
         let singleLevel = self.nodes[at].singleLevel
@@ -115,6 +111,12 @@ public struct SubscriptionIndex<Key: Hashable, Value> {
             if let child = self.nodes[at].children[level] {
                 self.match(node: child, topic: topic, from: next, rootWildcards: true, body)
             }
+        }
+    }
+
+    private func report(node: Int, _ body: (Key, Value) -> Void) {
+        for i in self.nodes[node].entries.list.indices {
+            body(self.nodes[node].entries.list[i].key, self.nodes[node].entries.list[i].value)
         }
     }
 
